@@ -1,0 +1,1 @@
+"""Persistence: tables, migrations, the query compiler and history. Callers own transactions."""
