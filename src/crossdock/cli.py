@@ -1,4 +1,4 @@
-"""The ``crossdock`` command line: serve | worker | sandbox <vendor> | demo | db | users | clients."""
+"""The ``crossdock`` command line: serve, worker, sandbox, demo, db, users, clients."""
 
 from __future__ import annotations
 
