@@ -1,0 +1,74 @@
+"""Settings, read from the environment by ``load_settings``; nothing is read at import time."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite:///./crossdock.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str = field(default="", repr=False)
+    id_token_ttl: int = 3600
+    refresh_token_ttl: int = 30 * 24 * 3600
+    challenge_ttl: int = 180
+    bootstrap_admin: str | None = field(default=None, repr=False)
+    client_id: str | None = None
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 900
+    smtp_url: str | None = None
+    email_from: str = "crossdock@localhost"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, *, key_file: Path | None = None, **overrides: object
+) -> Settings:
+    """Build ``Settings`` from ``CROSSDOCK_*`` variables, then apply ``overrides``.
+
+    The secret key comes from ``CROSSDOCK_SECRET_KEY``; without it, from a key file
+    (``CROSSDOCK_KEY_FILE``, default ``./crossdock.key``) created with a random key on first use.
+    """
+    env = os.environ if env is None else env
+    values: dict[str, object] = {}
+    if "CROSSDOCK_DATABASE_URL" in env:
+        values["database_url"] = env["CROSSDOCK_DATABASE_URL"]
+    for name in ("id_token_ttl", "refresh_token_ttl", "login_max_failures", "port"):
+        raw = env.get(f"CROSSDOCK_{name.upper()}")
+        if raw is not None:
+            try:
+                values[name] = int(raw)
+            except ValueError as exc:
+                raise ValueError(
+                    f"CROSSDOCK_{name.upper()} must be an integer, not {raw!r}"
+                ) from exc
+    for name in ("bootstrap_admin", "client_id", "smtp_url", "email_from", "host"):
+        raw = env.get(f"CROSSDOCK_{name.upper()}")
+        if raw:
+            values[name] = raw
+    values.update(overrides)
+    if not values.get("secret_key"):
+        values["secret_key"] = env.get("CROSSDOCK_SECRET_KEY") or _key_from_file(
+            key_file or Path(env.get("CROSSDOCK_KEY_FILE", "crossdock.key"))
+        )
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def _key_from_file(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(key + "\n")
+    return key

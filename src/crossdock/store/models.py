@@ -1,0 +1,8 @@
+"""Every table Crossdock stores, gathered on one ``metadata`` for migrations and tests."""
+
+from __future__ import annotations
+
+from crossdock.store import tables
+from crossdock.store.base import metadata
+
+__all__ = ["metadata", "tables"]
