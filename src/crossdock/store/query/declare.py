@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import Boolean, ColumnElement, DateTime, Integer, Numeric, String
+from sqlalchemy import Boolean, ColumnElement, DateTime, Float, Integer, Numeric, String
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.types import TypeDecorator, TypeEngine, Uuid
 
@@ -47,13 +47,20 @@ def infer_kind(type_: TypeEngine[Any]) -> Kind:
         return "bool"
     if isinstance(type_, Integer):
         return "int"
-    if isinstance(type_, Numeric):
+    if isinstance(type_, Numeric | Float):
         return "number"
     if isinstance(type_, DateTime):
         return "datetime"
     if isinstance(type_, String | Uuid):
         return "string"
     raise ValueError(f"cannot infer a query kind for column type {type_!r}; pass kind=")
+
+
+def is_decimal(type_: TypeEngine[Any]) -> bool:
+    """Whether a number column hands out ``Decimal`` (so values must be bound as ``Decimal``)."""
+    if isinstance(type_, TypeDecorator):
+        return is_decimal(type_.impl_instance)
+    return isinstance(type_, Numeric | Float) and bool(type_.asdecimal)
 
 
 @dataclass(frozen=True, init=False)

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Numeric, and_, false, literal, or_, tuple_
+from sqlalchemy import ColumnElement, and_, false, literal, or_, tuple_
 from sqlalchemy.sql.elements import UnaryExpression
 
-from crossdock.store.query.declare import Kind, Listing, QueryError
+from crossdock.store.query.declare import Kind, Listing, QueryError, is_decimal
 from crossdock.store.query.parse import Sort
 from crossdock.store.query.sql import json_sort_bind, sort_expression
 from crossdock.store.query.tokens import from_token_value, to_token_value
@@ -77,8 +77,7 @@ def decode_position(keys: Sequence[SortKey], values: list[Any]) -> list[Any]:
     for key, value in zip(keys, values, strict=True):
         if value is None and not key.nullable:
             raise QueryError("page", "is not a page token issued for this list")
-        numeric = key.expression.type
-        asdecimal = isinstance(numeric, Numeric) and bool(numeric.asdecimal)
+        asdecimal = is_decimal(key.expression.type)
         decoded.append(from_token_value(key.kind, value, asdecimal=asdecimal))
     return decoded
 

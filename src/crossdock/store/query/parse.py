@@ -12,8 +12,6 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from sqlalchemy import Numeric
-
 from crossdock.store.query.declare import (
     MAX_DEPTH,
     RESERVED,
@@ -22,6 +20,7 @@ from crossdock.store.query.declare import (
     JsonField,
     Listing,
     QueryError,
+    is_decimal,
 )
 
 Operator = Literal["eq", "not", "exists", "lt", "lte", "gt", "gte"]
@@ -233,8 +232,7 @@ def _parse_plain(declared: Field, text: str, param: str) -> Any:
 def parse_number(declared: Field, text: str, param: str) -> Decimal | float:
     if not _NUMBER.fullmatch(text):
         raise QueryError(param, "must be a number")
-    column_type = declared.column.type
-    if isinstance(column_type, Numeric) and column_type.asdecimal:
+    if is_decimal(declared.column.type):
         try:
             return Decimal(text)
         except InvalidOperation as exc:  # pragma: no cover - the pattern already rules it out
