@@ -41,7 +41,7 @@ from crossdock.sandboxes.cropster.errors import (
 )
 from crossdock.sandboxes.cropster.models import BlendedLot, GreenLot, Location, RoastedLot
 from crossdock.sandboxes.cropster.params import GreenLotImport, LocationRef, Query
-from crossdock.sandboxes.cropster.seed import generate, green_lot
+from crossdock.sandboxes.cropster.seed import collector_paused, generate, green_lot
 from crossdock.sandboxes.cropster.values import Weight, now_ms, round_weight
 
 RPC_BASE = "/rpc/v1"
@@ -65,11 +65,12 @@ class CropsterState(VendorState):
     # -- the VendorState contract -------------------------------------------------------------
 
     def reset(self, *, seed: int, records: int) -> None:
-        world = generate(seed, records)
-        self.locations: list[Location] = world.locations
-        self.green: Lots[GreenLot] = Lots("green", world.green)
-        self.roasted: Lots[RoastedLot] = Lots("roast", world.roasted)
-        self.blended: Lots[BlendedLot] = Lots("blend", world.blended)
+        with collector_paused():
+            world = generate(seed, records)
+            self.locations: list[Location] = world.locations
+            self.green: Lots[GreenLot] = Lots("green", world.green)
+            self.roasted: Lots[RoastedLot] = Lots("roast", world.roasted)
+            self.blended: Lots[BlendedLot] = Lots("blend", world.blended)
         self._by_external_id = {lot.external_id: lot for lot in world.green if lot.external_id}
         # The lots of one coffee across locations, keyed by the id of the lot they came from;
         # only coffees that have been transferred have an entry.
