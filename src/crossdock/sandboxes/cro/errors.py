@@ -78,7 +78,9 @@ def error_body(status: int, detail: str, field: str | None) -> bytes:
     return json.dumps(payload, sort_keys=True).encode()
 
 
-def error_headers(status: int, reason: str, api_version: str = DEFAULT_API_VERSION) -> dict[str, str]:
+def error_headers(
+    status: int, reason: str, api_version: str = DEFAULT_API_VERSION
+) -> dict[str, str]:
     headers = standard_headers(api_version)
     headers[REASON_HEADER] = reason_text(reason)
     if status == 401:
@@ -99,7 +101,9 @@ def error_response(error: CroError, api_version: str = DEFAULT_API_VERSION) -> R
 
 def injected_error(status: int) -> tuple[bytes, dict[str, str]]:
     """Body and headers for a fault the sandbox injects (a 503, a 429...)."""
-    detail = INJECTED_DETAILS.get(status) or ("Server error." if status >= 500 else "Request failed.")
+    detail = INJECTED_DETAILS.get(status) or (
+        "Server error." if status >= 500 else "Request failed."
+    )
     return error_body(status, detail, None), error_headers(status, detail)
 
 

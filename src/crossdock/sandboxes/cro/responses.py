@@ -20,7 +20,9 @@ REASON_HEADER = "x-reason-phrase"
 ALLOW_HEADERS = "Authorization, Accept, X-TENANT-ID, Content-Type"
 
 
-def standard_headers(api_version: str = DEFAULT_API_VERSION, allow: str | None = None) -> dict[str, str]:
+def standard_headers(
+    api_version: str = DEFAULT_API_VERSION, allow: str | None = None
+) -> dict[str, str]:
     headers = {
         "access-control-allow-headers": ALLOW_HEADERS,
         "access-control-allow-origin": "*",

@@ -15,8 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from crossdock.sandboxes.cro.auth import Caller, authenticate
-from crossdock.sandboxes.cro.inputs import json_body, path_id, query
 from crossdock.sandboxes.cro.errors import CroError
+from crossdock.sandboxes.cro.inputs import json_body, path_id, query
 from crossdock.sandboxes.cro.records import customer_model, dumps, page_body
 from crossdock.sandboxes.cro.responses import json_response
 from crossdock.sandboxes.cro.state import CroState
@@ -67,7 +67,7 @@ def customer_routes(state: CroState) -> APIRouter:
             if location_id is not None:
                 tenant.location(location_id)
             rows = tenant.select(location_id=location_id, **params)
-            return page_body(rows, page, limit, lambda c: tenant.row_bytes(c, full, key))
+            return page_body(rows, page, limit, lambda page: tenant.rows_bytes(page, full, key))
 
     def row(tenant: Tenant, caller: Caller, customer_id: int) -> bytes:
         customer = tenant.customer(customer_id)
@@ -143,7 +143,7 @@ def customer_routes(state: CroState) -> APIRouter:
             locations,
             params.get("page_index", 1),
             params.get("page_limit", 100),
-            lambda location: location.body,
+            lambda page: [location.body for location in page],
         )
         return json_response(body, api_version=caller.api_version, allow=allow)
 
@@ -167,4 +167,3 @@ def customer_routes(state: CroState) -> APIRouter:
     resource(router, "/locations", GET=list_locations)
     resource(router, "/locations/{location_id}", GET=get_location)
     return router
-

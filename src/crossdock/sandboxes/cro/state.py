@@ -69,7 +69,9 @@ class CroState(VendorState):
             raise ValueError("a CRO token is JWT-shaped: three base64url segments joined by dots")
         if config.token is not None and len(config.token) > 240:
             raise ValueError("a CRO token must fit the 256-character Authorization header")
-        self.token = config.token or self._sign({"iss": "cro-sandbox", "sub": "crossdock", "jti": 0})
+        self.token = config.token or self._sign(
+            {"iss": "cro-sandbox", "sub": "crossdock", "jti": 0}
+        )
         self.tenants: dict[int, Tenant] = {}
         self.grants: dict[str, Grant] = {}
         self._issued = 0
@@ -86,9 +88,7 @@ class CroState(VendorState):
             )
             for tenant_id, size in zip(self.tenant_ids, sizes, strict=True)
         }
-        self.grants = {
-            self.token: Grant(self.token, self.tenant_ids[:2], frozenset(DEFAULT_ROLES))
-        }
+        self.grants = {self.token: Grant(self.token, self.tenant_ids[:2], frozenset(DEFAULT_ROLES))}
         self._issued = 0
         self._insert_rng = random.Random(f"cro-inserts:{seed}")
 
@@ -109,7 +109,9 @@ class CroState(VendorState):
         roles = _roles(params)
         expires_in = params.get("expires_in", ISSUED_TOKEN_LIFETIME)
         if expires_in is not None and (
-            isinstance(expires_in, bool) or not isinstance(expires_in, int | float) or expires_in <= 0
+            isinstance(expires_in, bool)
+            or not isinstance(expires_in, int | float)
+            or expires_in <= 0
         ):
             raise ValueError("expires_in must be a positive number of seconds, or null")
         now = self.clock.time()
@@ -187,7 +189,9 @@ def _roles(params: dict[str, Any]) -> frozenset[str]:
         raise ValueError("role must be a role name, or roles a non-empty list of role names")
     unknown = sorted(set(raw) - ALL_ROLES)
     if unknown:
-        raise ValueError(f"unknown role {unknown[0]!r}; CRO roles are {', '.join(sorted(ALL_ROLES))}")
+        raise ValueError(
+            f"unknown role {unknown[0]!r}; CRO roles are {', '.join(sorted(ALL_ROLES))}"
+        )
     return frozenset(raw)
 
 

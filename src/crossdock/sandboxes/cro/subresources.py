@@ -20,7 +20,13 @@ from starlette.responses import Response
 from crossdock.sandboxes.cro.auth import Caller, authenticate
 from crossdock.sandboxes.cro.errors import CroError
 from crossdock.sandboxes.cro.inputs import json_body, path_id, query
-from crossdock.sandboxes.cro.records import Customer, dumps, location_row, page_body
+from crossdock.sandboxes.cro.records import (
+    Customer,
+    dumps,
+    location_row,
+    page_body,
+    render_each,
+)
 from crossdock.sandboxes.cro.responses import json_response
 from crossdock.sandboxes.cro.routes import resource
 from crossdock.sandboxes.cro.state import CroState
@@ -66,7 +72,7 @@ def subresource_routes(state: CroState) -> APIRouter:
                 tenant.detail(customer).addresses,
                 params.get("page_index", 1),
                 params.get("page_limit", 100),
-                dumps,
+                render_each,
             )
         return reply(caller, body, allow)
 
@@ -123,7 +129,7 @@ def subresource_routes(state: CroState) -> APIRouter:
                 tenant.detail(customer).contacts,
                 params.get("page_index", 1),
                 params.get("page_limit", 100),
-                dumps,
+                render_each,
             )
         return reply(caller, body, allow)
 
@@ -167,7 +173,9 @@ def subresource_routes(state: CroState) -> APIRouter:
 
     # -- the customer's location record --------------------------------------------------
 
-    def location_record(caller: Caller, customer_id: int, location_id: int) -> tuple[Tenant, Customer]:
+    def location_record(
+        caller: Caller, customer_id: int, location_id: int
+    ) -> tuple[Tenant, Customer]:
         tenant, customer = customer_of(caller, customer_id)
         if customer.location_id != location_id:
             raise CroError(
