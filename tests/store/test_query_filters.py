@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from crossdock.store.base import JSONType, UTCDateTime
 from crossdock.store.engine import create_engine
 from crossdock.store.query import (
+    MAX_PAGE_BYTES,
     Field,
     JsonField,
     Listing,
@@ -24,6 +26,8 @@ from crossdock.store.query import (
     paginate,
     scroll_cursors,
 )
+from crossdock.store.query.declare import RESERVED
+from crossdock.store.query.parse import SUFFIXES
 
 meta = sa.MetaData()
 companies = sa.Table(
@@ -507,3 +511,13 @@ def test_listing_declarations_fail_early() -> None:
     assert Field(companies.c.score).kind == "number"
     assert Field(companies.c.name).nullable is False
     assert Field(companies.c.logo).nullable is True
+
+
+def test_the_docs_describe_every_operator_and_paging_parameter() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "query.md").read_text()
+    for suffix in SUFFIXES:
+        assert f"`version__{suffix}=" in docs or f"__{suffix}=" in docs, suffix
+    for parameter in RESERVED:
+        assert f"`{parameter}`" in docs or f"`{parameter}=" in docs, parameter
+    assert f"{COMPANY_LISTING.default_limit} when absent" in docs
+    assert f"{MAX_PAGE_BYTES // 1000} KB" in docs

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -16,7 +17,7 @@ Kind = Literal["string", "bool", "int", "number", "datetime"]
 KINDS: tuple[Kind, ...] = ("string", "bool", "int", "number", "datetime")
 
 #: A JSON attribute name the compiler will put into a path: letters, digits, ``_`` and ``-``.
-#: Nothing else reaches SQL text or a JSON path, even as a bound parameter.
+#: Paths travel as bound parameters anyway; this keeps JSON-path syntax out of clients' reach.
 SEGMENT = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_DEPTH = 8
 
@@ -143,7 +144,7 @@ class Listing:
     key: ColumnLike
     default_sort: str
     json_fields: Mapping[str, JsonField] = field(default_factory=dict)
-    ignore: frozenset[str] = frozenset()
+    ignore: AbstractSet[str] = frozenset()
     name: str = ""
     default_limit: int = 100
 

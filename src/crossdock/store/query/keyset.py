@@ -41,26 +41,22 @@ class SortKey:
 
 
 def sort_keys(listing: Listing, sort: Sort, dialect: str) -> list[SortKey]:
-    target = sort.target
-    first: SortKey
-    if target.field is not None:
-        first = SortKey(
-            expression=sort_expression(target, dialect),
-            descending=sort.descending,
-            nullable=target.field.nullable,
-            kind=target.field.kind,
-        )
-    else:
-        first = SortKey(
-            expression=sort_expression(target, dialect),
-            descending=sort.descending,
-            nullable=True,
-            kind="json",
-            dialect=dialect,
-        )
-    key = listing.key_column
+    """The requested sort, then the listing's unique key in the same direction."""
+    declared = sort.target.field
+    first = SortKey(
+        expression=sort_expression(sort.target, dialect),
+        descending=sort.descending,
+        nullable=True if declared is None else declared.nullable,
+        kind="json" if declared is None else declared.kind,
+        dialect=dialect,
+    )
+    # Same direction as the sort, so one composite index (sort column, key) serves both ways.
     tie_breaker = SortKey(
-        expression=key, descending=sort.descending, nullable=False, kind=listing.key_kind
+        expression=listing.key_column,
+        descending=sort.descending,
+        nullable=False,
+        kind=listing.key_kind,
+        dialect=dialect,
     )
     return [first, tie_breaker]
 
