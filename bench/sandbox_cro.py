@@ -5,16 +5,19 @@ with), so client and server do not share a GIL. The client reads ``GET /customer
 page, starting over at the last page, for a bounded time and prints pages/s and records/s.
 
     .venv/bin/python bench/sandbox_cro.py --records 10000 --seconds 10
+    .venv/bin/python bench/sandbox_cro.py --records 10000 --seconds 10 --clients 2
     .venv/bin/python bench/sandbox_cro.py --generate 1000000   # time seed generation only
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 
 import httpx
 
@@ -48,6 +51,16 @@ def generate(records: int) -> None:
     print(f"counts: {counts}")
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process has used so far; None where /proc is missing."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_ready(client: httpx.Client, process: subprocess.Popen[bytes]) -> dict[str, str]:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -64,44 +77,68 @@ def wait_ready(client: httpx.Client, process: subprocess.Popen[bytes]) -> dict[s
     raise SystemExit("the sandbox did not start within 120 s")
 
 
-def run(records: int, seconds: float, page_limit: int) -> None:
+def page_through(
+    base_url: str, headers: dict[str, str], seconds: float, page_limit: int
+) -> tuple[int, int, float]:
+    """One client: read pages in order, wrapping at the end, for ``seconds``."""
+    with httpx.Client(base_url=base_url, headers=headers, timeout=30) as client:
+        params = {"page_index": 1, "page_limit": page_limit}
+        first = client.get("/customers", params=params).json()
+        total, total_pages = first["total_count"], first["total_pages"]
+        pages = fetched = 0
+        page_index = 1
+        started = time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            params["page_index"] = page_index
+            response = client.get("/customers", params=params)
+            response.raise_for_status()
+            # The body is read in full; decoding it is the client's cost, not the server's.
+            pages += 1
+            fetched += min(page_limit, total - (page_index - 1) * page_limit)
+            page_index = page_index % total_pages + 1
+        return pages, fetched, time.perf_counter() - started
+
+
+def run(records: int, seconds: float, page_limit: int, clients: int) -> None:
     port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         [sys.executable, __file__, "--serve", "--port", str(port), "--records", str(records)]
     )
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        with httpx.Client(base_url=base_url, timeout=30) as client:
             credentials = wait_ready(client, process)
             headers = {
                 "authorization": f"bearer {credentials['token']}",
                 "x-tenant-id": credentials["x-tenant-id"],
             }
-            params = {"page_index": 1, "page_limit": page_limit}
-            first = client.get("/customers", headers=headers, params=params).json()
-            total, total_pages = first["total_count"], first["total_pages"]
             # One untimed pass warms the per-record JSON cache, as in a long-running sandbox.
+            total_pages = client.get("/customers", headers=headers).json()["total_pages"]
             for page_index in range(1, total_pages + 1):
-                params["page_index"] = page_index
+                params = {"page_index": page_index}
                 client.get("/customers", headers=headers, params=params).raise_for_status()
-            pages = fetched = 0
-            page_index = 1
-            started = time.perf_counter()
-            while time.perf_counter() - started < seconds:
-                params["page_index"] = page_index
-                response = client.get("/customers", headers=headers, params=params)
-                response.raise_for_status()
-                # The body is read in full; decoding it is the client's cost, not the server's.
-                pages += 1
-                fetched += min(page_limit, total - (page_index - 1) * page_limit)
-                page_index = page_index % total_pages + 1
-            elapsed = time.perf_counter() - started
+        cpu_before = cpu_seconds(process.pid)
+        with ProcessPoolExecutor(clients) as pool:
+            jobs = [
+                pool.submit(page_through, base_url, headers, seconds, page_limit)
+                for _ in range(clients)
+            ]
+            results = [job.result() for job in jobs]
+        cpu_after = cpu_seconds(process.pid)
     finally:
         process.terminate()
         process.wait(timeout=10)
+    pages = sum(r[0] for r in results)
+    fetched = sum(r[1] for r in results)
+    elapsed = max(r[2] for r in results)
     print(
-        f"{records} customers, page_limit {page_limit}: {pages} pages in {elapsed:.1f} s "
-        f"= {pages / elapsed:.0f} pages/s, {fetched / elapsed:.0f} records/s"
+        f"{records} customers, page_limit {page_limit}, {clients} client(s): {pages} pages in "
+        f"{elapsed:.1f} s = {pages / elapsed:.0f} pages/s, {fetched / elapsed:.0f} records/s"
     )
+    if cpu_before is not None and cpu_after is not None and cpu_after > cpu_before:
+        # On a busy machine wall-clock rates understate the server; its own CPU time does not.
+        busy = cpu_after - cpu_before
+        print(f"server CPU {busy:.1f} s: {pages / busy:.0f} pages per server CPU-second")
 
 
 def main() -> None:
@@ -109,6 +146,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--page-limit", type=int, default=100)
+    parser.add_argument("--clients", type=int, default=1, help="client processes in parallel")
     parser.add_argument("--generate", type=int, help="only time generating this many customers")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
@@ -118,7 +156,7 @@ def main() -> None:
     elif args.generate:
         generate(args.generate)
     else:
-        run(args.records, args.seconds, args.page_limit)
+        run(args.records, args.seconds, args.page_limit, args.clients)
 
 
 if __name__ == "__main__":
