@@ -2,14 +2,169 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+from rich.console import Console
 
 from crossdock.sandboxes.cli import sandbox_app
 
 app = typer.Typer(
     help="Crossdock: a self-hosted commerce and CRM integration hub.", no_args_is_help=True
 )
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+clients_app = typer.Typer(help="App clients (the clientId of logins).", no_args_is_help=True)
+users_app = typer.Typer(help="Users, for operators at the console.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(db_app, name="db")
+app.add_typer(clients_app, name="clients")
+app.add_typer(users_app, name="users")
+console = Console()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Run the hub's API server (upgrading the database first)."""
+    import uvicorn
+
+    from crossdock.api import create_app
+    from crossdock.settings import load_settings
+
+    settings = load_settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run a background worker (distributed deployments on PostgreSQL)."""
+    console.print(
+        "[red]The distributed worker is not built yet[/red]: it arrives with the sync engine. "
+        "The embedded hub needs no worker."
+    )
+    raise typer.Exit(2)
+
+
+@app.command()
+def demo(
+    once: Annotated[bool, typer.Option("--once", help="Exit after setting up.")] = False,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    database_url: Annotated[
+        str, typer.Option(help="Where the demo keeps its data.")
+    ] = "sqlite:///./crossdock-demo.db",
+) -> None:
+    """Bootstrap an embedded hub with sample data, print how to log in, and serve it."""
+    from crossdock.demo import run_demo
+
+    run_demo(console, once=once, host=host, port=port, database_url=database_url)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration to CROSSDOCK_DATABASE_URL (default ./crossdock.db)."""
+    from crossdock.settings import load_settings
+    from crossdock.store import migrate
+    from crossdock.store.engine import create_engine
+
+    settings = load_settings()
+    engine = create_engine(settings.database_url)
+    migrate.upgrade(engine)
+    console.print(f"database at revision [bold]{migrate.current(engine)}[/bold]")
+    engine.dispose()
+
+
+@clients_app.command("create")
+def clients_create(
+    name: Annotated[str, typer.Argument(help="A name for the client.")],
+    client_id: Annotated[str | None, typer.Option(help="Use this id instead of a new one.")] = None,
+) -> None:
+    """Register an app client and print its clientId."""
+    from crossdock.bootstrap import create_client
+    from crossdock.hub import Hub
+    from crossdock.settings import load_settings
+    from crossdock.store import migrate
+
+    hub = Hub.from_settings(load_settings())
+    migrate.upgrade(hub.engine)
+    with hub.transaction() as session:
+        client = create_client(session, name, client_id)
+        console.print(client.client_id)
+    hub.close()
+
+
+@clients_app.command("list")
+def clients_list() -> None:
+    """List app clients."""
+    from sqlalchemy import select
+
+    from crossdock.hub import Hub
+    from crossdock.settings import load_settings
+    from crossdock.store import migrate
+    from crossdock.store.tables import AppClient
+
+    hub = Hub.from_settings(load_settings())
+    migrate.upgrade(hub.engine)
+    with hub.transaction() as session:
+        for client in session.scalars(select(AppClient).order_by(AppClient.created_at)):
+            state = "enabled" if client.enabled else "disabled"
+            console.print(f"{client.client_id}  {client.name}  {state}")
+    hub.close()
+
+
+@users_app.command("create-admin")
+def users_create_admin(
+    username: Annotated[str, typer.Argument()],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+) -> None:
+    """Create an admin user directly in the database (for recovery)."""
+    from crossdock.hub import Hub
+    from crossdock.settings import load_settings
+    from crossdock.store import migrate
+    from crossdock.store.history import record_version
+    from crossdock.store.tables import User
+
+    hub = Hub.from_settings(load_settings())
+    migrate.upgrade(hub.engine)
+    with hub.transaction() as session:
+        if session.get(User, username) is not None:
+            console.print(f"[red]user {username} exists already[/red]")
+            raise typer.Exit(1)
+        now = hub.clock()
+        session.add(
+            User(
+                username=username,
+                email=username,
+                name=username,
+                role="admin",
+                syncs=[],
+                enabled=True,
+                password_hash=hub.passwords.hash(password),
+                password_temporary=False,
+                password_updated_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        session.flush()
+        record_version(
+            session,
+            "user",
+            username,
+            "create",
+            actor=None,
+            state={"username": username, "role": "admin"},
+            at=now,
+        )
+    console.print(f"admin {username} created")
+    hub.close()
 
 
 def main() -> None:

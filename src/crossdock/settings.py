@@ -22,6 +22,8 @@ class Settings:
     client_id: str | None = None
     login_max_failures: int = 5
     login_lockout_seconds: int = 900
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
     smtp_url: str | None = None
     email_from: str = "crossdock@localhost"
     host: str = "127.0.0.1"
@@ -44,7 +46,14 @@ def load_settings(
     values: dict[str, object] = {}
     if "CROSSDOCK_DATABASE_URL" in env:
         values["database_url"] = env["CROSSDOCK_DATABASE_URL"]
-    for name in ("id_token_ttl", "refresh_token_ttl", "login_max_failures", "port"):
+    for name in (
+        "id_token_ttl",
+        "refresh_token_ttl",
+        "login_max_failures",
+        "port",
+        "argon2_time_cost",
+        "argon2_memory_kib",
+    ):
         raw = env.get(f"CROSSDOCK_{name.upper()}")
         if raw is not None:
             try:

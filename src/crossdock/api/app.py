@@ -1,0 +1,61 @@
+"""``create_app``: the FastAPI application of the hub, built from settings or a ``Hub``."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+
+from crossdock import __version__
+from crossdock.api.errors import install_error_handlers
+from crossdock.api.routers import auth, companies, integrations, systems, users
+from crossdock.bootstrap import bootstrap
+from crossdock.hub import Hub
+from crossdock.settings import Settings, load_settings
+from crossdock.store import migrate
+
+
+def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> FastAPI:
+    """Build the API. On start it upgrades the database and bootstraps the first admin."""
+    owns_hub = hub is None
+    if hub is None:
+        hub = Hub.from_settings(settings or load_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        migrate.upgrade(hub.engine)
+        bootstrap(hub)
+        yield
+        if owns_hub:
+            hub.close()
+
+    app = FastAPI(
+        title="Crossdock",
+        version=__version__,
+        description="A self-hosted hub speaking the Commerce Connect API.",
+        lifespan=lifespan,
+    )
+    app.state.hub = hub
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def request_ids(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        rid = request.headers.get("x-request-id") or str(uuid.uuid4())
+        request.state.request_id = rid
+        response = await call_next(request)
+        response.headers.setdefault("x-request-id", rid)
+        return response
+
+    for router in (
+        auth.router,
+        users.router,
+        companies.router,
+        integrations.router,
+        systems.router,
+    ):
+        app.include_router(router)
+    return app

@@ -1,0 +1,166 @@
+"""The systems catalog: every ``systemId`` an integration may name, its settings and its test.
+
+Each system declares the pydantic model of its ``systemSettings`` (served as JSON Schema by
+``GET /systems``; fields marked ``writeOnly`` are secrets, encrypted at rest and never
+returned), the sync types it serves, and a connection test that activation runs. A system
+whose connector is not built yet has no test, and integrations on it cannot be activated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ConnectionTest = Callable[[dict[str, Any]], Coroutine[Any, Any, None]]
+"""Raises ``crossdock.errors.CrossdockError`` with the vendor's reason when the test fails."""
+
+ALL_SYNC_TYPES = ("orders", "products", "prices", "stock", "customers")
+
+
+def secret(description: str) -> Any:
+    """A settings field holding a credential: encrypted at rest, never returned."""
+    return Field(description=description, json_schema_extra={"writeOnly": True})
+
+
+class SystemSettings(BaseModel):
+    """Settings every system shares; subclasses add their own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ApiSettings(SystemSettings):
+    """The built-in ``api`` system needs no settings."""
+
+
+class VendorSettings(SystemSettings):
+    baseUrl: str = Field(description="The vendor API's base URL.")
+
+
+class CroSettings(VendorSettings):
+    token: str = secret("The bearer token issued by CRO Software.")
+    tenantId: int = Field(description="The x-tenant-id to send.")
+
+
+class CareCloudSettings(VendorSettings):
+    applicationId: str = Field(description="The external application id.")
+    login: str = Field(description="The API user's login.")
+    password: str = secret("The API user's password.")
+
+
+class CustomTradesSettings(VendorSettings):
+    apiKey: str = secret("The Custom Trades CRM API key (ctc_live_...).")
+
+
+class CropsterSettings(VendorSettings):
+    clientId: str = Field(description="The service account's OAuth client id.")
+    clientSecret: str = secret("The service account's OAuth client secret.")
+    scopes: list[str] = Field(
+        default_factory=lambda: ["inventory.green", "inventory.roast", "inventory.blend"],
+        description="The OAuth scopes to request.",
+    )
+
+
+class CrescodataSettings(VendorSettings):
+    clientId: str = Field(description="The app client id of the other hub.")
+    username: str = Field(description="The user to log in as.")
+    password: str = secret("That user's password.")
+
+
+@dataclass(frozen=True)
+class System:
+    system_id: str
+    name: str
+    settings_model: type[SystemSettings]
+    sync_types: tuple[str, ...]
+    source: bool = True
+    destination: bool = True
+    auth_type: str = "none"
+    connection_test: ConnectionTest | None = None
+    needs_connection_test: bool = True
+
+    @property
+    def secret_fields(self) -> frozenset[str]:
+        schema = self.settings_model.model_json_schema()
+        return frozenset(
+            name for name, prop in schema.get("properties", {}).items() if prop.get("writeOnly")
+        )
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "systemId": self.system_id,
+            "name": self.name,
+            "syncTypes": list(self.sync_types),
+            "source": self.source,
+            "destination": self.destination,
+            "authType": self.auth_type,
+            "connectorAvailable": self.connection_test is not None
+            or not self.needs_connection_test,
+            "settingsSchema": self.settings_model.model_json_schema(),
+        }
+
+
+@dataclass
+class Catalog:
+    systems: dict[str, System] = field(default_factory=dict)
+
+    def register(self, system: System) -> None:
+        self.systems[system.system_id] = system
+
+    def get(self, system_id: str) -> System | None:
+        return self.systems.get(system_id)
+
+    def __iter__(self) -> Iterator[System]:
+        return iter(self.systems.values())
+
+
+def default_catalog() -> Catalog:
+    """The built-in ``api`` system and every vendor Crossdock knows.
+
+    Vendor connectors are not built yet: their systems are listed so integrations can be
+    created and configured, but activation refuses them until a connector provides a test.
+    """
+    catalog = Catalog()
+    catalog.register(
+        System(
+            "api",
+            "Commerce Connect API (POST /streams_batch)",
+            ApiSettings,
+            ALL_SYNC_TYPES,
+            needs_connection_test=False,
+        )
+    )
+    catalog.register(System("cro", "CRO Software", CroSettings, ("customers",), auth_type="bearer"))
+    catalog.register(
+        System("carecloud", "CareCloud", CareCloudSettings, ("customers",), auth_type="login")
+    )
+    catalog.register(
+        System(
+            "customtrades",
+            "Custom Trades CRM",
+            CustomTradesSettings,
+            ("customers", "orders"),
+            auth_type="api_key",
+        )
+    )
+    catalog.register(
+        System(
+            "cropster",
+            "Cropster",
+            CropsterSettings,
+            ("products", "stock"),
+            auth_type="oauth2_client_credentials",
+        )
+    )
+    catalog.register(
+        System(
+            "crescodata",
+            "Commerce Connect hub",
+            CrescodataSettings,
+            ALL_SYNC_TYPES,
+            auth_type="login",
+        )
+    )
+    return catalog
