@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -124,23 +124,14 @@ def paginate(
 def _start(
     conn: Executor, query: Query, clock: Callable[[], datetime]
 ) -> tuple[list[Any] | None, ScrollCursor | None]:
-    """The position to continue from, and the scroll cursor when one is in use."""
-    cursor: ScrollCursor | None = None
-    position: list[Any] | None = None
-    if query.page is not None:
-        payload = tokens.decode(query.page)
-        if "s" in payload:
-            cursor = scroll.load_cursor(conn, payload["s"], query.fingerprint, clock())
-            position = cursor.after
-        else:
-            position = tokens.parse_keyset(payload, query.fingerprint).values
-    if cursor is None and query.scroll is not None:
-        cursor = scroll.open_cursor(conn, query.fingerprint, query.scroll, clock())
-        # A keyset token given with ``scroll`` starts the scroll from where it points.
-        cursor = replace(cursor, after=position)
-    elif cursor is not None and query.scroll is not None:
-        cursor = replace(cursor, minutes=query.scroll)
-    return position, cursor
+    """The position to continue from, and the scroll cursor when the token names one."""
+    if query.page is None:
+        return None, None
+    payload = tokens.decode(query.page)
+    if "s" in payload:
+        cursor = scroll.load_cursor(conn, payload["s"], query.fingerprint, clock())
+        return cursor.after, cursor
+    return tokens.parse_keyset(payload, query.fingerprint).values, None
 
 
 def _next_token(
@@ -150,14 +141,21 @@ def _next_token(
     position: list[Any] | None,
     clock: Callable[[], datetime],
 ) -> str | None:
-    if cursor is None:
+    if cursor is None and query.scroll is None:
         if position is None:
             return None
         return tokens.keyset_token(tokens.Position(query.fingerprint, position))
     if position is None:
-        scroll.close_cursor(conn, cursor)
+        if cursor is not None:
+            scroll.close_cursor(conn, cursor)
         return None
-    scroll.advance(conn, cursor, position, clock())
+    if cursor is None:
+        assert query.scroll is not None
+        # Opened only once a second page exists. A keyset token given with ``scroll`` starts
+        # the scroll from where it points.
+        cursor = scroll.open_cursor(conn, query.fingerprint, query.scroll, position, clock())
+    else:
+        scroll.advance(conn, cursor, position, query.scroll or cursor.minutes, clock())
     return tokens.scroll_token(cursor.id)
 
 

@@ -39,15 +39,17 @@ class ScrollCursor:
     minutes: int
 
 
-def open_cursor(conn: Executor, fingerprint: str, minutes: int, now: datetime) -> ScrollCursor:
+def open_cursor(
+    conn: Executor, fingerprint: str, minutes: int, after: list[Any], now: datetime
+) -> ScrollCursor:
     # Sweep expired scrolls whenever a new one opens, so the table stays small without a job.
     conn.execute(delete(scroll_cursors).where(scroll_cursors.c.expires_at <= now))
-    cursor = ScrollCursor(id=secrets.token_urlsafe(24), after=None, minutes=minutes)
+    cursor = ScrollCursor(id=secrets.token_urlsafe(24), after=after, minutes=minutes)
     conn.execute(
         insert(scroll_cursors).values(
             id=cursor.id,
             fingerprint=fingerprint,
-            position={"after": None, "minutes": minutes},
+            position={"after": after, "minutes": minutes},
             expires_at=now + timedelta(minutes=minutes),
         )
     )
@@ -71,13 +73,16 @@ def load_cursor(conn: Executor, cursor_id: Any, fingerprint: str, now: datetime)
     return ScrollCursor(id=row.id, after=position.get("after"), minutes=int(position["minutes"]))
 
 
-def advance(conn: Executor, cursor: ScrollCursor, after: list[Any], now: datetime) -> None:
+def advance(
+    conn: Executor, cursor: ScrollCursor, after: list[Any], minutes: int, now: datetime
+) -> None:
+    """Move the cursor past this page and keep it alive ``minutes`` more."""
     conn.execute(
         update(scroll_cursors)
         .where(scroll_cursors.c.id == cursor.id)
         .values(
-            position={"after": after, "minutes": cursor.minutes},
-            expires_at=now + timedelta(minutes=cursor.minutes),
+            position={"after": after, "minutes": minutes},
+            expires_at=now + timedelta(minutes=minutes),
         )
     )
 
