@@ -10,12 +10,12 @@ import pytest
 from crossdock.sandboxes.carecloud.i18n import negotiate
 from tests.sandboxes.test_carecloud_support import (
     APP_ID,
-    C,
     CUSTOMER_PASSWORD,
-    E,
     EN,
     LOGIN,
     PASSWORD,
+    C,
+    E,
     assert_spec,
     client,
     customer_login,

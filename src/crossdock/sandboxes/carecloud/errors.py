@@ -164,9 +164,6 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         if exc.status_code in (404, 405):
             error = classify(request.method, request.url.path)
-            allow = {k.lower(): v for k, v in (exc.headers or {}).items()}.get("allow")
-            if error.status == 405 and allow:
-                error.headers["allow"] = allow
         else:
             error = status_error(exc.status_code)
         return error.response(language_of(request))

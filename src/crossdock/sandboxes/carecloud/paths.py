@@ -93,7 +93,11 @@ def classify(method: str, path: str) -> CareCloudError:
     verb = method.lower()
     if verb not in template.methods:
         return CareCloudError(
-            405, "method_not_allowed", error_data={"http_method": method.upper()}, method=method
+            405,
+            "method_not_allowed",
+            error_data={"http_method": method.upper()},
+            headers={"allow": ", ".join(m.upper() for m in template.methods)},
+            method=method.upper(),
         )
     if f"{method.upper()} {template.path}" in EMULATED:
         # Served by a route, so only a near miss (e.g. a trailing slash) gets here.
