@@ -43,6 +43,9 @@ class CareCloudConfig(SandboxConfig):
     login: str | None = None
     password: str | None = None
     customer_password: str | None = None  # every seed customer's password
+    # A second external application for the customer interface (a mobile app, say); that
+    # interface accepts it besides ``application_id``.
+    customer_application_id: str | None = None
     timezone: str = "Europe/Prague"
     token_lifetime: float = 7 * 3600
 
@@ -194,6 +197,8 @@ class CareCloudState(VendorState):
             "customer_source_id": next(iter(self.catalog.sources)),
             "timezone": self.settings.timezone,
         }
+        if self.settings.customer_application_id:
+            found["customer_application_id"] = self.settings.customer_application_id
         demo = next((c for c in self.customer_list if c.state == 1 and c.personal.email), None)
         if demo is not None and demo.personal.email:
             found["customer_email"] = demo.personal.email
@@ -320,7 +325,7 @@ class CareCloudState(VendorState):
         )
         push_token = string(problems, body, "push_token", "push_token")
         problems.raise_if_any()
-        if app_id != self.application_id:
+        if app_id not in (self.application_id, self.settings.customer_application_id):
             raise invalid(InvalidParam("external_application_id", "not_found", app_id))
         return self._new_device_token(app_id, device, setup, push_token)
 
