@@ -21,7 +21,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from crossdock.sandboxes.cro.records import DEFAULT_API_VERSION
-from crossdock.sandboxes.cro.responses import REASON_HEADER, reason_text, standard_headers
+from crossdock.sandboxes.cro.responses import (
+    METHOD_ORDER,
+    REASON_HEADER,
+    reason_text,
+    standard_headers,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +149,8 @@ def _from_http_exception(exc: StarletteHTTPException) -> CroError:
     if exc.status_code == 404:
         return CroError(404, "The requested URL was not found on the server.", "url")
     if exc.status_code == 405:
-        allow = (exc.headers or {}).get("Allow") or (exc.headers or {}).get("allow") or ""
+        methods = (exc.headers or {}).get("Allow", "").replace(" ", "").split(",")
+        allow = ",".join(m for m in METHOD_ORDER if m in methods)
         headers = {"allow": allow, "access-control-allow-methods": allow} if allow else {}
         return CroError(
             405, "The method is not allowed for the requested URL.", "method", headers=headers

@@ -18,6 +18,7 @@ from crossdock.sandboxes.cro.records import DEFAULT_API_VERSION
 # server, the header stays, so the human-readable text is never lost.
 REASON_HEADER = "x-reason-phrase"
 ALLOW_HEADERS = "Authorization, Accept, X-TENANT-ID, Content-Type"
+METHOD_ORDER = ("GET", "POST", "PATCH", "DELETE")  # as CRO lists them in Allow
 
 
 def standard_headers(

@@ -18,7 +18,7 @@ from crossdock.sandboxes.cro.auth import Caller, authenticate
 from crossdock.sandboxes.cro.errors import CroError
 from crossdock.sandboxes.cro.inputs import json_body, path_id, query
 from crossdock.sandboxes.cro.records import customer_model, dumps, page_body
-from crossdock.sandboxes.cro.responses import json_response
+from crossdock.sandboxes.cro.responses import METHOD_ORDER, json_response
 from crossdock.sandboxes.cro.state import CroState
 from crossdock.sandboxes.cro.tenant import Tenant
 from crossdock.sandboxes.cro.validation import (
@@ -31,25 +31,27 @@ from crossdock.sandboxes.cro.validation import (
 )
 
 Handler = Callable[[Request, str], Awaitable[Response]]
-METHOD_ORDER = ("GET", "POST", "PATCH", "DELETE")
 
 
 def resource(router: APIRouter, path: str, **handlers: Handler) -> None:
-    """Register one resource's methods (with and without a trailing slash) and its Allow."""
+    """Register one resource (with and without a trailing slash) and the methods it allows.
+
+    One route per resource, dispatching on the method, so a wrong method gets a 405 whose
+    ``Allow`` names all of the resource's methods.
+    """
     allow = ",".join(method for method in METHOD_ORDER if method in handlers)
-    for method, handler in handlers.items():
-        endpoint = _bind(handler, allow)
-        for variant in (path, f"{path}/"):
-            router.add_api_route(
-                variant, endpoint, methods=[method], include_in_schema=False, response_model=None
-            )
 
-
-def _bind(handler: Handler, allow: str) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        return await handler(request, allow)
+        return await handlers[request.method](request, allow)
 
-    return endpoint
+    for variant in (path, f"{path}/"):
+        router.add_api_route(
+            variant,
+            endpoint,
+            methods=list(handlers),
+            include_in_schema=False,
+            response_model=None,
+        )
 
 
 def customer_routes(state: CroState) -> APIRouter:
