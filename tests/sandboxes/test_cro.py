@@ -390,7 +390,7 @@ async def test_same_seed_same_data_and_scaling() -> None:
 
 
 def test_configured_credentials_are_checked() -> None:
-    app, state = make_app(records=1, token="aaa.bbb.ccc", tenant_id=77)
+    _app, state = make_app(records=1, token="aaa.bbb.ccc", tenant_id=77)
     assert state.credentials()["token"] == "aaa.bbb.ccc"
     assert state.tenant_ids == (77, 78, 79)
     with pytest.raises(ValueError, match="JWT-shaped"):
