@@ -40,15 +40,18 @@ def resource(router: APIRouter, path: str, **handlers: Handler) -> None:
     ``Allow`` names all of the resource's methods.
     """
     allow = ",".join(method for method in METHOD_ORDER if method in handlers)
+    methods = [*handlers, "HEAD"] if "GET" in handlers else list(handlers)
 
     async def endpoint(request: Request) -> Response:
-        return await handlers[request.method](request, allow)
+        # HEAD is answered as GET; the server leaves the body out.
+        handler = handlers.get(request.method) or handlers["GET"]
+        return await handler(request, allow)
 
     for variant in (path, f"{path}/"):
         router.add_api_route(
             variant,
             endpoint,
-            methods=list(handlers),
+            methods=methods,
             include_in_schema=False,
             response_model=None,
         )
