@@ -104,11 +104,11 @@ class Customer:
     """
 
     __slots__ = (
-        "_cache",
         "address_count",
         "contact_count",
         "created_ms",
         "detail",
+        "encoded",
         "first_address_id",
         "first_contact_id",
         "id",
@@ -153,7 +153,8 @@ class Customer:
         self.first_contact_id = first_contact_id
         self.contact_count = contact_count
         self.detail = detail
-        self._cache: dict[tuple[bool, str], bytes] | None = None
+        # Rendered list rows, by (full view, id key); dropped whenever the customer changes.
+        self.encoded: dict[tuple[bool, str], bytes] | None = None
 
     @property
     def customer_created_ms(self) -> int:
@@ -166,12 +167,12 @@ class Customer:
     def touch(self, now_ms: int) -> None:
         """Record a change: bump ``last_updated_on`` and drop cached renderings."""
         self.updated_ms = max(now_ms, self.updated_ms)
-        self._cache = None
+        self.encoded = None
 
     def cached_row(self, full: bool, key: str, render: Callable[[], bytes]) -> bytes:
-        cache = self._cache
+        cache = self.encoded
         if cache is None:
-            cache = self._cache = {}
+            cache = self.encoded = {}
         found = cache.get((full, key))
         if found is None:
             found = cache[(full, key)] = render()

@@ -17,7 +17,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from crossdock.sandboxes.cro.auth import Caller, authenticate
+from crossdock.sandboxes.cro.auth import Access, Caller, authenticate
 from crossdock.sandboxes.cro.errors import CroError
 from crossdock.sandboxes.cro.inputs import json_body, path_id, query
 from crossdock.sandboxes.cro.records import (
@@ -53,8 +53,8 @@ def subresource_routes(state: CroState) -> APIRouter:
         encoded = body if isinstance(body, bytes) else dumps(body)
         return json_response(encoded, api_version=caller.api_version, status=status, allow=allow)
 
-    async def begin(request: Request, access: str) -> tuple[Caller, int]:
-        caller = authenticate(request, state, "write" if access == "write" else "read")
+    def begin(request: Request, access: Access) -> tuple[Caller, int]:
+        caller = authenticate(request, state, access)
         return caller, path_id(request, "customer_id")
 
     def customer_of(caller: Caller, customer_id: int) -> tuple[Tenant, Customer]:
@@ -64,7 +64,7 @@ def subresource_routes(state: CroState) -> APIRouter:
     # -- addresses -----------------------------------------------------------------------
 
     async def list_addresses(request: Request, allow: str) -> Response:
-        caller, customer_id = await begin(request, "read")
+        caller, customer_id = begin(request, "read")
         params = PAGE_QUERY.load(query(request), context())
         with state.lock:
             tenant, customer = customer_of(caller, customer_id)
@@ -77,7 +77,7 @@ def subresource_routes(state: CroState) -> APIRouter:
         return reply(caller, body, allow)
 
     async def add_address(request: Request, allow: str) -> Response:
-        caller, customer_id = await begin(request, "write")
+        caller, customer_id = begin(request, "write")
         data = CREATE_ADDRESS.load(await json_body(request, CREATE_ADDRESS.name), context())
         with state.lock:
             tenant, customer = customer_of(caller, customer_id)
@@ -86,7 +86,7 @@ def subresource_routes(state: CroState) -> APIRouter:
         return reply(caller, body, allow, status=201)
 
     async def get_address(request: Request, allow: str) -> Response:
-        caller, customer_id = await begin(request, "read")
+        caller, customer_id = begin(request, "read")
         address_id = path_id(request, "customer_address_id")
         NO_QUERY.load(query(request), context())
         with state.lock:
@@ -95,7 +95,7 @@ def subresource_routes(state: CroState) -> APIRouter:
         return reply(caller, body, allow)
 
     async def patch_address(request: Request, allow: str) -> Response:
-        caller, customer_id = await begin(request, "write")
+        caller, customer_id = begin(request, "write")
         address_id = path_id(request, "customer_address_id")
         data = UPDATE_ADDRESS.load(await json_body(request, UPDATE_ADDRESS.name), context())
         with state.lock:
@@ -108,7 +108,7 @@ def subresource_routes(state: CroState) -> APIRouter:
         return reply(caller, body, allow)
 
     async def delete_address(request: Request, allow: str) -> Response:
-        caller, customer_id = await begin(request, "write")
+        caller, customer_id = begin(request, "write")
         address_id = path_id(request, "customer_address_id")
         with state.lock:
             tenant, customer = customer_of(caller, customer_id)
@@ -121,7 +121,7 @@ def subresource_routes(state: CroState) -> APIRouter:
     # -- contacts ------------------------------------------------------------------------
 
     async def list_contacts(request: Request, allow: str) -> Response:
-        caller, customer_id = await begin(request, "read")
+        caller, customer_id = begin(request, "read")
         params = PAGE_QUERY.load(query(request), context())
         with state.lock:
             tenant, customer = customer_of(caller, customer_id)
@@ -134,7 +134,7 @@ def subresource_routes(state: CroState) -> APIRouter:
         return reply(caller, body, allow)
 
     async def add_contact(request: Request, allow: str) -> Response:
-        caller, customer_id = await begin(request, "write")
+        caller, customer_id = begin(request, "write")
         data = CREATE_CONTACT.load(await json_body(request, CREATE_CONTACT.name), context())
         with state.lock:
             tenant, customer = customer_of(caller, customer_id)
@@ -142,7 +142,7 @@ def subresource_routes(state: CroState) -> APIRouter:
         return reply(caller, body, allow, status=201)
 
     async def get_contact(request: Request, allow: str) -> Response:
-        caller, customer_id = await begin(request, "read")
+        caller, customer_id = begin(request, "read")
         contact_id = path_id(request, "customer_contact_id")
         NO_QUERY.load(query(request), context())
         with state.lock:
@@ -151,7 +151,7 @@ def subresource_routes(state: CroState) -> APIRouter:
         return reply(caller, body, allow)
 
     async def patch_contact(request: Request, allow: str) -> Response:
-        caller, customer_id = await begin(request, "write")
+        caller, customer_id = begin(request, "write")
         contact_id = path_id(request, "customer_contact_id")
         data = UPDATE_CONTACT.load(await json_body(request, UPDATE_CONTACT.name), context())
         with state.lock:
@@ -164,7 +164,7 @@ def subresource_routes(state: CroState) -> APIRouter:
         return reply(caller, body, allow)
 
     async def delete_contact(request: Request, allow: str) -> Response:
-        caller, customer_id = await begin(request, "write")
+        caller, customer_id = begin(request, "write")
         contact_id = path_id(request, "customer_contact_id")
         with state.lock:
             tenant, customer = customer_of(caller, customer_id)
@@ -193,7 +193,7 @@ def subresource_routes(state: CroState) -> APIRouter:
         )
 
     async def get_location_record(request: Request, allow: str) -> Response:
-        caller, customer_id = await begin(request, "read")
+        caller, customer_id = begin(request, "read")
         location_id = path_id(request, "customer_location_id")
         NO_QUERY.load(query(request), context())
         with state.lock:
@@ -202,7 +202,7 @@ def subresource_routes(state: CroState) -> APIRouter:
         return reply(caller, body, allow)
 
     async def patch_location_record(request: Request, allow: str) -> Response:
-        caller, customer_id = await begin(request, "write")
+        caller, customer_id = begin(request, "write")
         location_id = path_id(request, "customer_location_id")
         model = UPDATE_CUSTOMER_LOCATION
         data = model.load(await json_body(request, model.name), context())
@@ -213,7 +213,7 @@ def subresource_routes(state: CroState) -> APIRouter:
         return reply(caller, body, allow)
 
     async def deactivate(request: Request, allow: str) -> Response:
-        caller, customer_id = await begin(request, "write")
+        caller, customer_id = begin(request, "write")
         location_id = path_id(request, "customer_location_id")
         with state.lock:
             tenant, customer = location_record(caller, customer_id, location_id)

@@ -93,7 +93,7 @@ class Tenant:
         cache_key = (full, key)
         parts = []
         for customer in customers:
-            cache = customer._cache
+            cache = customer.encoded
             encoded = cache.get(cache_key) if cache else None
             parts.append(encoded or self.row_bytes(customer, full, key))
         return parts
@@ -230,13 +230,17 @@ class Tenant:
             customer.touch(now_ms)
 
     def add_address(self, customer: Customer, data: dict[str, Any], now_ms: int) -> dict[str, Any]:
-        address = {**ADDRESS_DEFAULTS, **data, "id": self._next("address")}
+        address_id = self.next_address_id
+        self.next_address_id += 1
+        address = {**ADDRESS_DEFAULTS, **data, "id": address_id}
         self.detail(customer).addresses.append(address)
         customer.touch(now_ms)
         return address
 
     def add_contact(self, customer: Customer, data: dict[str, Any], now_ms: int) -> dict[str, Any]:
-        contact = {**CONTACT_DEFAULTS, **data, "id": self._next("contact")}
+        contact_id = self.next_contact_id
+        self.next_contact_id += 1
+        contact = {**CONTACT_DEFAULTS, **data, "id": contact_id}
         self.detail(customer).contacts.append(contact)
         customer.touch(now_ms)
         return contact
@@ -266,13 +270,6 @@ class Tenant:
         self.detail(customer).contacts.remove(contact)
         customer.touch(now_ms)
         return contact
-
-    def _next(self, kind: str) -> int:
-        if kind == "address":
-            self.next_address_id += 1
-            return self.next_address_id - 1
-        self.next_contact_id += 1
-        return self.next_contact_id - 1
 
     def _check_parent(self, parent_id: int, child: Customer | None, field: str) -> None:
         parent = self.customers.get(parent_id)
