@@ -127,6 +127,7 @@ def customer_routes(state: CroState) -> APIRouter:
         caller = authenticate(request, state, "read")
         location_id = path_id(request, "location_id")
         customer_id = path_id(request, "customer_id")
+        NO_QUERY.load(query(request), context())
         with state.lock:
             tenant = state.tenant(caller.tenant_id)
             tenant.location(location_id)
