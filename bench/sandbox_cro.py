@@ -79,7 +79,7 @@ def wait_ready(client: httpx.Client, process: subprocess.Popen[bytes]) -> dict[s
 
 def page_through(
     base_url: str, headers: dict[str, str], seconds: float, page_limit: int
-) -> tuple[int, int, float]:
+) -> tuple[int, int, float, float]:
     """One client: read pages in order, wrapping at the end, for ``seconds``."""
     with httpx.Client(base_url=base_url, headers=headers, timeout=30) as client:
         params = {"page_index": 1, "page_limit": page_limit}
@@ -87,7 +87,7 @@ def page_through(
         total, total_pages = first["total_count"], first["total_pages"]
         pages = fetched = 0
         page_index = 1
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         while time.perf_counter() - started < seconds:
             params["page_index"] = page_index
             response = client.get("/customers", params=params)
@@ -96,7 +96,7 @@ def page_through(
             pages += 1
             fetched += min(page_limit, total - (page_index - 1) * page_limit)
             page_index = page_index % total_pages + 1
-        return pages, fetched, time.perf_counter() - started
+        return pages, fetched, time.perf_counter() - started, time.process_time() - cpu_started
 
 
 def run(records: int, seconds: float, page_limit: int, clients: int) -> None:
@@ -131,6 +131,7 @@ def run(records: int, seconds: float, page_limit: int, clients: int) -> None:
     pages = sum(r[0] for r in results)
     fetched = sum(r[1] for r in results)
     elapsed = max(r[2] for r in results)
+    client_cpu = sum(r[3] for r in results)
     print(
         f"{records} customers, page_limit {page_limit}, {clients} client(s): {pages} pages in "
         f"{elapsed:.1f} s = {pages / elapsed:.0f} pages/s, {fetched / elapsed:.0f} records/s"
@@ -139,6 +140,7 @@ def run(records: int, seconds: float, page_limit: int, clients: int) -> None:
         # On a busy machine wall-clock rates understate the server; its own CPU time does not.
         busy = cpu_after - cpu_before
         print(f"server CPU {busy:.1f} s: {pages / busy:.0f} pages per server CPU-second")
+    print(f"client CPU {client_cpu:.1f} s: {pages / client_cpu:.0f} pages per client CPU-second")
 
 
 def main() -> None:
