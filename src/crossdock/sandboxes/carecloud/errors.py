@@ -20,6 +20,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crossdock.sandboxes.carecloud import i18n
+from crossdock.sandboxes.carecloud.models import dumps
 
 # The machine-readable ``type`` of each error kind.
 TYPES = {
@@ -104,7 +105,7 @@ class CareCloudError(Exception):
         }
 
     def response(self, language: str) -> Response:
-        body = json.dumps(self.body(language), ensure_ascii=False).encode()
+        body = dumps(self.body(language))
         headers = {"content-language": language, **self.headers}
         return Response(body, self.status, headers, media_type="application/json")
 

@@ -32,6 +32,11 @@ OPTIONAL_PERSONAL = ("pre_nominals", "post_nominals", "birthdate", "email", "pho
 Consent = tuple[str, int, str | None]
 
 
+def dumps(payload: Any) -> bytes:
+    """Compact UTF-8 JSON, the form every response body of the sandbox takes."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 class Personal:
     """``personal_information`` of a customer."""
 
@@ -134,7 +139,7 @@ class Customer:
         cached = self._json
         if cached is None:
             doc = self.document(system_consents, short_salutation=False)
-            cached = self._json = json.dumps(doc, ensure_ascii=False).encode()
+            cached = self._json = dumps(doc)
         return cached
 
     def document(

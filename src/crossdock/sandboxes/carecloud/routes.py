@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 from crossdock.sandboxes.carecloud.errors import CareCloudError, InvalidParam, invalid, language_of
 from crossdock.sandboxes.carecloud.listing import boolean, customer_query, paging
+from crossdock.sandboxes.carecloud.models import dumps
 from crossdock.sandboxes.carecloud.paths import CUSTOMER, ENTERPRISE, prefix
 from crossdock.sandboxes.carecloud.state import CareCloudState, DeviceToken
 from crossdock.sandboxes.carecloud.validation import Problems, json_object
@@ -24,8 +25,7 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 def ok(payload: Any, status: int = 200) -> Response:
-    body = json.dumps(payload, ensure_ascii=False).encode()
-    return Response(body, status, media_type="application/json")
+    return Response(dumps(payload), status, media_type="application/json")
 
 
 def no_content() -> Response:
@@ -73,12 +73,7 @@ class Routes:
                 rows, total = state.select(query)
             system = state.catalog.system_consents
             if query.short_salutation:
-                docs = [
-                    json.dumps(
-                        c.document(system, short_salutation=True), ensure_ascii=False
-                    ).encode()
-                    for c in rows
-                ]
+                docs = [dumps(c.document(system, short_salutation=True)) for c in rows]
             else:
                 docs = [c.json(system) for c in rows]
         body = b"".join(
@@ -97,7 +92,7 @@ class Routes:
             customer = self.state.customer(customer_id)
             system = self.state.catalog.system_consents
             if short:
-                doc = json.dumps(customer.document(system, short_salutation=True)).encode()
+                doc = dumps(customer.document(system, short_salutation=True))
             else:
                 doc = customer.json(system)
         return Response(b'{"data":' + doc + b"}", media_type="application/json")
@@ -260,7 +255,9 @@ def add_routes(app: FastAPI, state: CareCloudState) -> None:
         for method, path, name, interfaces in TABLE:
             if interface in interfaces:
                 handler: Handler = getattr(routes, name)
-                app.add_api_route(
+                # Plain Starlette routes: handlers take the Request themselves, so FastAPI's
+                # dependency machinery would only add time to every request.
+                app.add_route(
                     prefix(interface) + path, handler, methods=[method], include_in_schema=False
                 )
     _add_control_routes(app, state)

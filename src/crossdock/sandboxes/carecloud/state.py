@@ -9,7 +9,6 @@ application replaces the old one. All times are rendered in the project's time z
 from __future__ import annotations
 
 import hmac
-import json
 import random
 import secrets
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from crossdock.sandboxes.base import Clock, SandboxConfig, VendorState
 from crossdock.sandboxes.carecloud import seed as seeding
 from crossdock.sandboxes.carecloud.errors import CareCloudError, InvalidParam, invalid, status_error
 from crossdock.sandboxes.carecloud.listing import CustomerQuery
-from crossdock.sandboxes.carecloud.models import Agreement, Customer, Personal, Store
+from crossdock.sandboxes.carecloud.models import Agreement, Customer, Personal, Store, dumps
 from crossdock.sandboxes.carecloud.validation import (
     CustomerInput,
     Problems,
@@ -32,6 +31,9 @@ from crossdock.sandboxes.carecloud.validation import (
     section,
     string,
 )
+
+
+WARM_LIMIT = 20_000
 
 
 @dataclass
@@ -124,6 +126,11 @@ class CareCloudState(VendorState):
         self.agreements: dict[str, Agreement] = {a.agreement_id: a for a in self.catalog.agreements}
         self.seed_password_hash = seeding.hash_password(self.customer_password)
         self.customer_list = seeding.customers(rng, self.catalog, records, self.seed_password_hash)
+        if records <= WARM_LIMIT:
+            # Serialize up front what takes under half a second, so even the first pass of a
+            # client is served from cache; larger worlds serialize each record on first read.
+            for customer in self.customer_list:
+                customer.json(self.catalog.system_consents)
         self.customers = {c.customer_id: c for c in self.customer_list}
         self.by_email = {c.personal.email: c for c in self.customer_list if c.personal.email}
         self.next_seq = records
@@ -228,7 +235,7 @@ class CareCloudState(VendorState):
 
     def error_body(self, status: int) -> tuple[bytes, dict[str, str]]:
         body = status_error(status).body("en")
-        return json.dumps(body).encode(), {"content-language": "en"}
+        return dumps(body), {"content-language": "en"}
 
     def counts(self) -> dict[str, int]:
         return {
