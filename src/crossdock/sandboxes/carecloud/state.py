@@ -32,7 +32,6 @@ from crossdock.sandboxes.carecloud.validation import (
     string,
 )
 
-
 WARM_LIMIT = 20_000
 
 
