@@ -72,7 +72,7 @@ def customer_routes(state: CroState) -> APIRouter:
             if location_id is not None:
                 tenant.location(location_id)
             rows = tenant.select(location_id=location_id, **params)
-            return page_body(rows, page, limit, lambda page: tenant.rows_bytes(page, full, key))
+            return page_body(rows, page, limit, lambda chunk: tenant.rows_bytes(chunk, full, key))
 
     def row(tenant: Tenant, caller: Caller, customer_id: int) -> bytes:
         customer = tenant.customer(customer_id)
@@ -149,7 +149,7 @@ def customer_routes(state: CroState) -> APIRouter:
             locations,
             params.get("page_index", 1),
             params.get("page_limit", 100),
-            lambda page: [location.body for location in page],
+            lambda chunk: [location.body for location in chunk],
         )
         return json_response(body, api_version=caller.api_version, allow=allow)
 
