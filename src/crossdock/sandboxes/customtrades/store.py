@@ -55,6 +55,11 @@ class Timeline:
     def __len__(self) -> int:
         return len(self._where)
 
+    def append(self, row: Row) -> None:
+        """Place a row that is not in the timeline yet (seeding, in ``updated_at`` order)."""
+        self._where[row.data["uuid"]] = len(self._rows)
+        self._rows.append(row)
+
     def put(self, row: Row) -> None:
         """Place ``row`` at the newest end (removing it from where it was)."""
         self.discard(row.uuid)
@@ -151,6 +156,14 @@ class Collection:
             self.live.discard(row.uuid)
         else:
             self.live.put(row)
+
+    def load(self, row: Row, seq: int) -> None:
+        """Add a seed record, newer than every record loaded before it."""
+        row.seq = seq
+        self.rows[row.data["uuid"]] = row
+        self.everything.append(row)
+        if row.data["deleted_at"] is None:
+            self.live.append(row)
 
     def timeline(self, *, include_deleted: bool) -> Timeline:
         return self.everything if include_deleted else self.live
