@@ -31,6 +31,7 @@ def serve(
     import uvicorn
 
     from crossdock.api import create_app
+    from crossdock.serving import ReasonPhraseH11Protocol
     from crossdock.settings import load_settings
 
     settings = load_settings()
@@ -39,6 +40,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
+        http=ReasonPhraseH11Protocol,
     )
 
 

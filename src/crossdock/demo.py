@@ -190,9 +190,16 @@ def run_demo(console: Console, *, once: bool, host: str, port: int, database_url
     import uvicorn
 
     from crossdock.api import create_app
+    from crossdock.serving import ReasonPhraseH11Protocol
 
     console.print(f"serving on {base} (Ctrl-C to stop)")
     try:
-        uvicorn.run(create_app(hub=hub), host=host, port=port, log_level="warning")
+        uvicorn.run(
+            create_app(hub=hub),
+            host=host,
+            port=port,
+            log_level="warning",
+            http=ReasonPhraseH11Protocol,
+        )
     finally:
         hub.close()

@@ -13,6 +13,7 @@ import requests
 import uvicorn
 
 from crossdock.api import create_app
+from crossdock.serving import ReasonPhraseH11Protocol
 from crossdock.settings import load_settings
 from tests.api.conftest import CLIENT_ID
 
@@ -137,3 +138,14 @@ def test_login_refresh_and_calls_as_the_docs_write_them(base_url: str) -> None:
     response = requests.post(f"{base_url}/auth/token/refresh", params=None, headers=None, json=body)
     assert response.status_code == 200
     assert response.json()["Tokens"]["IdToken"]
+
+
+def test_errors_have_a_human_readable_status_line(base_url: str) -> None:
+    body = {"clientId": CLIENT_ID, "password": "$MyGreatPassword1#", "username": "john.doe"}
+    token = requests.post(f"{base_url}/auth/login", json=body).json()["Tokens"]["IdToken"]
+    body = {"agencyId": "a", "country": "SG", "name": "Cresco Data", "user_id": 1}
+    response = requests.post(f"{base_url}/companies", headers={"Authorization": token}, json=body)
+    assert response.status_code == 400
+    assert response.reason == "CreateCompanyModel.user_id: Unknown field."
+    assert "x-reason-phrase" not in response.headers
+    assert response.json()["field"] == "CreateCompanyModel.user_id"

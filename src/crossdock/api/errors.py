@@ -27,6 +27,7 @@ from crossdock.errors import (
     ValidationFailed,
     status_for,
 )
+from crossdock.serving import REASON_HEADER
 
 log = structlog.get_logger("crossdock.api")
 
@@ -57,7 +58,11 @@ def error_response(request: Request, error: CrossdockError) -> JSONResponse:
     if isinstance(error, ValidationFailed) and error.errors:
         body["errors"] = error.errors
     line = f"{error.field}: {error.detail}" if error.field else error.detail
-    headers = {"x-cresco-error": _header_safe(line), "x-request-id": body["requestId"]}
+    headers = {
+        "x-cresco-error": _header_safe(line),
+        REASON_HEADER: _header_safe(line),
+        "x-request-id": body["requestId"],
+    }
     headers.update(error.headers)
     return JSONResponse(body, status_code=status_for(error), headers=headers)
 

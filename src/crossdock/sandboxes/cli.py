@@ -37,9 +37,10 @@ def _serve(app: FastAPI, host: str, port: int) -> None:
     console = Console()
     console.print(f"[bold]{sandbox.state.vendor}[/bold] sandbox on http://{host}:{port}")
     for key, value in sandbox.state.credentials().items():
-        console.print(f"  {key}: [cyan]{value}[/cyan]")
+        console.print(f"  {key}: [cyan]{value}[/cyan]", soft_wrap=True)
     console.print(f"  control API: http://{host}:{port}/_sandbox/")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    http = getattr(app.state, "uvicorn_http", "auto")
+    uvicorn.run(app, host=host, port=port, log_level="warning", http=http)
 
 
 @sandbox_app.command("cro")

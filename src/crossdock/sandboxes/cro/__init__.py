@@ -8,7 +8,7 @@ docs/sandboxes/cro.md for credentials, roles, the control API and every deviatio
 from __future__ import annotations
 
 from crossdock.sandboxes.cro.app import create_app
-from crossdock.sandboxes.cro.server import ReasonPhraseH11Protocol
 from crossdock.sandboxes.cro.state import CroConfig, CroState
+from crossdock.serving import ReasonPhraseH11Protocol
 
 __all__ = ["CroConfig", "CroState", "ReasonPhraseH11Protocol", "create_app"]

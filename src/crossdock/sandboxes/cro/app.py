@@ -7,9 +7,9 @@ from fastapi import FastAPI
 from crossdock.sandboxes.base import Clock, Sandbox, install_sandbox
 from crossdock.sandboxes.cro.errors import install_error_handlers
 from crossdock.sandboxes.cro.routes import customer_routes
-from crossdock.sandboxes.cro.server import ReasonPhraseH11Protocol
 from crossdock.sandboxes.cro.state import CroConfig, CroState
 from crossdock.sandboxes.cro.subresources import subresource_routes
+from crossdock.serving import ReasonPhraseH11Protocol
 
 
 def create_app(config: CroConfig | None = None) -> FastAPI:

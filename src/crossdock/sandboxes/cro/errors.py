@@ -21,12 +21,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from crossdock.sandboxes.cro.records import DEFAULT_API_VERSION
-from crossdock.sandboxes.cro.responses import (
-    METHOD_ORDER,
-    REASON_HEADER,
-    reason_text,
-    standard_headers,
-)
+from crossdock.sandboxes.cro.responses import METHOD_ORDER, reason_text, standard_headers
+from crossdock.serving import REASON_HEADER
 
 logger = logging.getLogger(__name__)
 

@@ -13,10 +13,9 @@ from starlette.responses import Response
 
 from crossdock.sandboxes.cro.records import DEFAULT_API_VERSION
 
-# The reason phrase travels from the app to the server in this header; ReasonPhraseH11Protocol
-# (server.py) moves it into the status line and removes the header. Served by any other ASGI
-# server, the header stays, so the human-readable text is never lost.
-REASON_HEADER = "x-reason-phrase"
+# The reason phrase travels from the app to the server in REASON_HEADER; ReasonPhraseH11Protocol
+# (crossdock.serving) moves it into the status line and removes the header. Served by any other
+# ASGI server, the header stays, so the human-readable text is never lost.
 ALLOW_HEADERS = "Authorization, Accept, X-TENANT-ID, Content-Type"
 METHOD_ORDER = ("GET", "POST", "PATCH", "DELETE")  # as CRO lists them in Allow
 

@@ -1,8 +1,8 @@
-"""Serving the CRO sandbox with CRO's human-readable status lines.
+"""Human-readable status lines (``400 CreateCustomerModel.user_id: Unknown field.``) under uvicorn.
 
-CRO puts its error text in the HTTP reason phrase (``400 CreateCustomerModel.user_id: Unknown
-field.``). ASGI has no field for a reason phrase and uvicorn always writes the standard one, so
-the app sends the text in an ``X-Reason-Phrase`` response header and
+The hub's errors and the CRO sandbox's put their text in the HTTP reason phrase. ASGI has no
+field for a reason phrase and uvicorn always writes the standard one, so apps send the text in
+an ``X-Reason-Phrase`` response header and
 ``ReasonPhraseH11Protocol``, a uvicorn h11 protocol, moves it into the status line and drops
 the header. Under any other server the header simply stays on the response, so clients can
 still read the text there.
@@ -21,8 +21,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.server import ServerState
 
-from crossdock.sandboxes.cro.responses import REASON_HEADER
-
+REASON_HEADER = "x-reason-phrase"
 _REASON_HEADER = REASON_HEADER.encode()
 
 
