@@ -151,7 +151,7 @@ def _decimal(value: Any) -> Decimal:
 def money(*, minimum: Decimal = Decimal(0), positive: bool = False) -> Parser:
     """An amount in dollars, rounded half-up to cents, between ``minimum`` and 999,999,999.99."""
 
-    def parse(value: Any) -> float:
+    def parse(value: Any) -> float | int:
         amount = _decimal(value)
         if abs(amount) > MAX_MONEY:
             raise Invalid(f"must be at most {MAX_MONEY}")
@@ -160,7 +160,8 @@ def money(*, minimum: Decimal = Decimal(0), positive: bool = False) -> Parser:
             raise Invalid("must be greater than 0")
         if amount < minimum:
             raise Invalid(f"must be at least {minimum}")
-        return float(amount)
+        # Whole amounts stay integers, as the vendor shows them ("total_amount": 500).
+        return int(amount) if amount == amount.to_integral_value() else float(amount)
 
     return parse
 
@@ -208,7 +209,7 @@ def instant(value: Any) -> str:
 
 
 def hhmm(value: Any) -> str:
-    value = text(5)(value)
+    value = text(40)(value)
     if not _HHMM.match(value):
         raise Invalid("must be a time of day (HH:MM, 24-hour)")
     return str(value)
@@ -229,14 +230,14 @@ def url(value: Any) -> str:
 
 
 def us_state(value: Any) -> str:
-    value = text(2)(value).upper()
+    value = text(40)(value).upper()
     if value not in US_STATES:
         raise Invalid("must be a 2-letter US state code")
     return str(value)
 
 
 def us_zip(value: Any) -> str:
-    value = text(10)(value)
+    value = text(40)(value)
     if not _ZIP.match(value):
         raise Invalid("must be a 5 or 9 digit ZIP code")
     return str(value)

@@ -392,7 +392,7 @@ class CompanySeeder:
             else:
                 customer_uuid = job["customer_uuid"]
             template = templates[int(r() * len(templates))]
-            choices = {
+            choices: dict[str, Any] = {
                 "selected_tier": ("good", "better", "best")[int(r() * 3)]
                 if template["pricing_type"] == "tiered"
                 else None,
