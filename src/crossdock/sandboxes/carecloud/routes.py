@@ -14,11 +14,12 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
+from crossdock.sandboxes.carecloud.accounts import DeviceToken
 from crossdock.sandboxes.carecloud.errors import CareCloudError, InvalidParam, invalid, language_of
 from crossdock.sandboxes.carecloud.listing import boolean, customer_query, paging
 from crossdock.sandboxes.carecloud.models import dumps
 from crossdock.sandboxes.carecloud.paths import CUSTOMER, ENTERPRISE, prefix
-from crossdock.sandboxes.carecloud.state import CareCloudState, DeviceToken
+from crossdock.sandboxes.carecloud.state import CareCloudState
 from crossdock.sandboxes.carecloud.validation import Problems, json_object
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -43,9 +44,9 @@ class Routes:
         """The caller's customer token (customer interface), or None after a bearer check."""
         authorization = request.headers.get("authorization")
         if self.interface == ENTERPRISE:
-            self.state.session_for(authorization)
+            self.state.accounts.session_for(authorization)
             return None
-        return self.state.device_token_for(authorization)
+        return self.state.accounts.device_token_for(authorization)
 
     def logged_in(self, token: DeviceToken | None) -> str:
         assert token is not None
@@ -103,7 +104,11 @@ class Routes:
         body = json_object(await request.body())
         with self.state.lock:
             customer, autologin = self.state.create_customer(body)
-            if token is not None and autologin and token.token_id in self.state.device_tokens:
+            if (
+                token is not None
+                and autologin
+                and token.token_id in self.state.accounts.device_tokens
+            ):
                 # Registration with autologin logs the new customer in to the caller's token.
                 token.customer_id = customer.customer_id
         return ok({"data": {"customer_id": customer.customer_id}}, 201)
@@ -171,14 +176,14 @@ class Routes:
     async def user_login(self, request: Request) -> Response:
         body = json_object(await request.body())
         with self.state.lock:
-            return ok({"data": self.state.user_login(body)})
+            return ok({"data": self.state.accounts.user_login(body)})
 
     async def user_logout(self, request: Request) -> Response:
         with self.state.lock:
-            session = self.state.session_for(request.headers.get("authorization"))
+            session = self.state.accounts.session_for(request.headers.get("authorization"))
         body = json_object(await request.body())
         with self.state.lock:
-            self.state.user_logout(session, body)
+            self.state.accounts.user_logout(session, body)
         return no_content()
 
     # -- customer interface: tokens ----------------------------------------------------------
@@ -186,13 +191,13 @@ class Routes:
     async def create_token(self, request: Request) -> Response:
         body = json_object(await request.body())
         with self.state.lock:
-            token = self.state.create_token(body)
+            token = self.state.accounts.create_token(body)
         return ok({"data": {"token_id": token.token_id}}, 201)
 
     async def token_login(self, request: Request) -> Response:
         with self.state.lock:
-            caller = self.state.device_token_for(request.headers.get("authorization"))
-            token = self.state.path_token(caller, request.path_params["token_id"])
+            caller = self.state.accounts.device_token_for(request.headers.get("authorization"))
+            token = self.state.accounts.path_token(caller, request.path_params["token_id"])
         body = json_object(await request.body())
         with self.state.lock:
             customer_id = self.state.customer_login(token, body)
@@ -200,8 +205,8 @@ class Routes:
 
     async def token_logout(self, request: Request) -> Response:
         with self.state.lock:
-            caller = self.state.device_token_for(request.headers.get("authorization"))
-            token = self.state.path_token(caller, request.path_params["token_id"])
+            caller = self.state.accounts.device_token_for(request.headers.get("authorization"))
+            token = self.state.accounts.path_token(caller, request.path_params["token_id"])
             token.customer_id = None
         return no_content()
 

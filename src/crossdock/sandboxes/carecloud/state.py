@@ -1,9 +1,9 @@
-"""The CareCloud sandbox's world: configuration records, customers, API users and tokens.
+"""The CareCloud sandbox's world: its configuration, the catalog, customers and accounts.
 
-Enterprise bearer tokens live ``token_lifetime`` seconds (7 hours by default) on the sandbox
-clock; customer-interface tokens never expire, but a new token for the same device and
-application replaces the old one. All times are rendered in the project's time zone
-(``timezone``, default Europe/Prague) without an offset, as CareCloud does.
+Customers are kept in creation order (the default list order) with an id and an email index;
+other orders are sorted on demand and cached until the next write. All times are rendered in
+the project's time zone (``timezone``, default Europe/Prague) without an offset, as CareCloud
+does.
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ from __future__ import annotations
 import hmac
 import random
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from crossdock.sandboxes.base import Clock, SandboxConfig, VendorState
 from crossdock.sandboxes.carecloud import seed as seeding
+from crossdock.sandboxes.carecloud.accounts import Accounts, ApiUser, DeviceToken
 from crossdock.sandboxes.carecloud.errors import CareCloudError, InvalidParam, invalid, status_error
 from crossdock.sandboxes.carecloud.listing import CustomerQuery
 from crossdock.sandboxes.carecloud.models import Agreement, Customer, Personal, Store, dumps
@@ -49,57 +50,6 @@ class CareCloudConfig(SandboxConfig):
     customer_application_id: str | None = None
     timezone: str = "Europe/Prague"
     token_lifetime: float = 7 * 3600
-
-
-@dataclass
-class ApiUser:
-    user_id: str
-    login: str
-    password: str
-    first_name: str
-    last_name: str
-    email: str
-    phone: str
-    store_id: str
-    role_ids: list[str] = field(default_factory=list)
-    last_login: str | None = None
-
-    def document(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {
-            "user_id": self.user_id,
-            "login": self.login,
-            "first_name": self.first_name,
-            "last_name": self.last_name,
-            "email": self.email,
-            "phone": self.phone,
-            "user_role_ids": self.role_ids,
-            "store_id": self.store_id,
-        }
-        if self.last_login is not None:
-            doc["last_login"] = self.last_login
-        return doc
-
-
-@dataclass
-class Session:
-    """An enterprise bearer token."""
-
-    token: str
-    login: str
-    expires_at: float
-    valid_to: str
-
-
-@dataclass
-class DeviceToken:
-    """A customer-interface token: one per (device, application), optionally logged in."""
-
-    token_id: str
-    application_id: str
-    device: dict[str, Any]
-    setup: dict[str, Any]
-    push_token: str | None = None
-    customer_id: str | None = None
 
 
 class CareCloudState(VendorState):
@@ -135,23 +85,25 @@ class CareCloudState(VendorState):
         self.next_seq = records
         self.write_rng = random.Random(f"{seed}:writes")
         self.orders: dict[tuple[str | None, bool], list[Customer]] = {}
-        self.sessions: dict[str, Session] = {}
-        self.device_tokens: dict[str, DeviceToken] = {}
-        self.devices: dict[tuple[str, str], str] = {}
-        first, last = "Crossdock", "Integration"
-        self.users = {
-            self.login: ApiUser(
-                user_id=seeding.ident(rng),
-                login=self.login,
-                password=self.password,
-                first_name=first,
-                last_name=last,
-                email="integration@example.com",
-                phone="420777000111",
-                store_id=self.catalog.stores[0].store_id,
-                role_ids=[seeding.ident(rng)],
-            )
-        }
+        user = ApiUser(
+            user_id=seeding.ident(rng),
+            login=self.login,
+            password=self.password,
+            first_name="Crossdock",
+            last_name="Integration",
+            email="integration@example.com",
+            phone="420777000111",
+            store_id=self.catalog.stores[0].store_id,
+            role_ids=[seeding.ident(rng)],
+        )
+        self.accounts = Accounts(
+            self.clock,
+            self.local_time,
+            self.application_id,
+            self.settings.customer_application_id,
+            self.settings.token_lifetime,
+            user,
+        )
 
     def issue_credentials(self, params: dict[str, Any]) -> dict[str, Any]:
         """``kind``: ``user`` (default, a new API user), ``bearer_token`` or ``customer_token``."""
@@ -159,10 +111,11 @@ class CareCloudState(VendorState):
         if kind == "user":
             login = str(params.get("login") or f"api_{secrets.token_hex(3)}")
             secret = str(params.get("password") or secrets.token_urlsafe(12))
-            if login in self.users:
+            users = self.accounts.users
+            if login in users:
                 raise ValueError(f"API user {login!r} already exists")
-            base = self.users[self.login]
-            self.users[login] = ApiUser(
+            base = users[self.login]
+            users[login] = ApiUser(
                 seeding.ident(self.write_rng), login, secret, "API", "User", base.email,
                 base.phone, base.store_id, list(base.role_ids),
             )  # fmt: skip
@@ -173,10 +126,10 @@ class CareCloudState(VendorState):
                 "password": secret,
             }
         if kind == "bearer_token":
-            user = self.users.get(str(params.get("login") or self.login))
+            user = self.accounts.users.get(str(params.get("login") or self.login))
             if user is None:
                 raise ValueError("no API user with that login")
-            session = self._new_session(user)
+            session = self.accounts.new_session(user)
             return {"kind": kind, "bearer_token": session.token, "valid_to": session.valid_to}
         if kind == "customer_token":
             customer_id = params.get("customer_id")
@@ -189,7 +142,7 @@ class CareCloudState(VendorState):
                 "device_type": "sandbox",
             }
             setup = {"language_id": "en", "allowed_gps": False, "allowed_notifications": False}
-            token = self._new_device_token(self.application_id, device, setup, None)
+            token = self.accounts.new_device_token(self.application_id, device, setup, None)
             token.customer_id = customer_id
             return {"kind": kind, "token_id": token.token_id, "customer_id": customer_id}
         raise ValueError("kind must be user, bearer_token or customer_token")
@@ -211,15 +164,7 @@ class CareCloudState(VendorState):
         return found
 
     def expire_tokens(self) -> int:
-        now = self.clock.time()
-        live = [s for s in self.sessions.values() if s.expires_at > now]
-        for session in live:
-            session.expires_at = now
-            session.valid_to = self.local_time(now)
-        count = len(live) + len(self.device_tokens)
-        self.device_tokens.clear()
-        self.devices.clear()
-        return count
+        return self.accounts.expire()
 
     def insert_records(self, count: int) -> int:
         shared = seeding.Shared(self.catalog)
@@ -241,9 +186,9 @@ class CareCloudState(VendorState):
             "customers": len(self.customer_list),
             "stores": len(self.stores),
             "agreements": len(self.agreements),
-            "api_users": len(self.users),
-            "bearer_tokens": len(self.sessions),
-            "customer_tokens": len(self.device_tokens),
+            "api_users": len(self.accounts.users),
+            "bearer_tokens": len(self.accounts.sessions),
+            "customer_tokens": len(self.accounts.device_tokens),
         }
 
     # -- time --------------------------------------------------------------------------------
@@ -253,120 +198,6 @@ class CareCloudState(VendorState):
 
     def now(self) -> str:
         return self.local_time(self.clock.time())
-
-    # -- enterprise interface ----------------------------------------------------------------
-
-    def user_login(self, body: dict[str, Any]) -> dict[str, Any]:
-        problems = Problems()
-        app_id = required_string(
-            problems, body, "user_external_application_id", "user_external_application_id"
-        )
-        login = required_string(problems, body, "login", "login")
-        secret = required_string(problems, body, "password", "password")
-        problems.raise_if_any()
-        if app_id != self.application_id:
-            raise invalid(InvalidParam("user_external_application_id", "not_found", app_id))
-        user = self.users.get(login)
-        if user is None or not hmac.compare_digest(user.password.encode(), secret.encode()):
-            # The spec lists no 401 for this operation: bad credentials are a bad parameter.
-            raise invalid(InvalidParam(["login", "password"], "not_allowed_value", login))
-        session = self._new_session(user)
-        user.last_login = self.now()
-        return {
-            "bearer_token": session.token,
-            "valid_to": session.valid_to,
-            "user": user.document(),
-        }
-
-    def user_logout(self, session: Session, body: dict[str, Any]) -> None:
-        problems = Problems()
-        app_id = required_string(
-            problems, body, "user_external_application_id", "user_external_application_id"
-        )
-        token = required_string(problems, body, "bearer_token", "bearer_token")
-        problems.raise_if_any()
-        if app_id != self.application_id:
-            raise invalid(InvalidParam("user_external_application_id", "not_found", app_id))
-        if token not in self.sessions:
-            raise invalid(InvalidParam("bearer_token", "not_found", token))
-        del self.sessions[token]
-
-    def _new_session(self, user: ApiUser) -> Session:
-        expires_at = self.clock.time() + self.settings.token_lifetime
-        session = Session(
-            secrets.token_hex(20), user.login, expires_at, self.local_time(expires_at)
-        )
-        self.sessions[session.token] = session
-        return session
-
-    def session_for(self, authorization: str | None) -> Session:
-        token = _bearer(authorization)
-        session = self.sessions.get(token) if token else None
-        if session is None:
-            raise CareCloudError(401, "unauthorized")
-        if self.clock.time() >= session.expires_at:
-            raise CareCloudError(401, "token_expired", valid_to=session.valid_to)
-        return session
-
-    # -- customer interface ------------------------------------------------------------------
-
-    def create_token(self, body: dict[str, Any]) -> DeviceToken:
-        problems = Problems()
-        if body.get("device") is None:
-            problems.add("device", "required")
-        device = section(problems, body, "device", "device")
-        for key in ("device_id", "device_system", "device_name", "device_type"):
-            required_string(problems, device, key, f"device.{key}")
-        if body.get("setup") is None:
-            problems.add("setup", "required")
-        setup = section(problems, body, "setup", "setup")
-        required_string(problems, setup, "language_id", "setup.language_id")
-        for key in ("allowed_gps", "allowed_notifications"):
-            if setup and key not in setup:
-                problems.add(f"setup.{key}", "required")
-            elif key in setup and not isinstance(setup[key], bool):
-                problems.add(f"setup.{key}", "invalid_value_format", setup[key])
-        app_id = required_string(
-            problems, body, "external_application_id", "external_application_id"
-        )
-        push_token = string(problems, body, "push_token", "push_token")
-        problems.raise_if_any()
-        if app_id not in (self.application_id, self.settings.customer_application_id):
-            raise invalid(InvalidParam("external_application_id", "not_found", app_id))
-        return self._new_device_token(app_id, device, setup, push_token)
-
-    def _new_device_token(
-        self, app_id: str, device: dict[str, Any], setup: dict[str, Any], push: str | None
-    ) -> DeviceToken:
-        key = (str(device["device_id"]), app_id)
-        previous = self.devices.get(key)
-        if previous is not None:
-            # One live token per device and application: the new one replaces the old.
-            self.device_tokens.pop(previous, None)
-        token = DeviceToken(secrets.token_hex(36), app_id, dict(device), dict(setup), push)
-        self.device_tokens[token.token_id] = token
-        self.devices[key] = token.token_id
-        return token
-
-    def device_token_for(self, authorization: str | None) -> DeviceToken:
-        token_id = _bearer(authorization)
-        token = self.device_tokens.get(token_id) if token_id else None
-        if token is None:
-            raise CareCloudError(401, "unauthorized")
-        return token
-
-    def path_token(self, caller: DeviceToken, token_id: str) -> DeviceToken:
-        if token_id not in self.device_tokens:
-            raise CareCloudError(
-                404,
-                "not_found",
-                error_data={"resource_name": "tokens", "resource_id": token_id},
-                resource="tokens",
-                resource_id=token_id,
-            )
-        if token_id != caller.token_id:
-            raise CareCloudError(403, "token_mismatch")
-        return caller
 
     def customer_login(self, token: DeviceToken, body: dict[str, Any]) -> str:
         problems = Problems()
@@ -556,13 +387,6 @@ class CareCloudState(VendorState):
         customer.last_change = now
         customer.changed()
         self.orders.clear()
-
-
-def _bearer(authorization: str | None) -> str | None:
-    if not authorization:
-        return None
-    scheme, _, token = authorization.partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 def _sort_key(sort_field: str | None) -> Any:
