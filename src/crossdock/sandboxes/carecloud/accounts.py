@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crossdock.sandboxes.base import Clock
-from crossdock.sandboxes.carecloud.errors import CareCloudError, InvalidParam, invalid
+from crossdock.sandboxes.carecloud.errors import CareCloudError, InvalidParam, invalid, not_found
 from crossdock.sandboxes.carecloud.validation import Problems, required_string, section, string
 
 
@@ -205,13 +205,7 @@ class Accounts:
 
     def path_token(self, caller: DeviceToken, token_id: str) -> DeviceToken:
         if token_id not in self.device_tokens:
-            raise CareCloudError(
-                404,
-                "not_found",
-                error_data={"resource_name": "tokens", "resource_id": token_id},
-                resource="tokens",
-                resource_id=token_id,
-            )
+            raise not_found("tokens", token_id)
         if token_id != caller.token_id:
             raise CareCloudError(403, "token_mismatch")
         return caller

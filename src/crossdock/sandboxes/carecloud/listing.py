@@ -77,7 +77,7 @@ def array(problems: Problems, query: QueryParams, name: str) -> list[str] | None
         problems.add(name, "invalid_value_format", query[name])
         return None
     values = [v for k, v in query.multi_items() if k == f"{name}[]" or _indexed(k, name)]
-    if not values and f"{name}[]" not in query:
+    if not values:
         return None
     if len(values) > MAX_ARRAY:
         problems.add(name, "not_allowed_value", f"{len(values)} items")

@@ -15,7 +15,13 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from crossdock.sandboxes.carecloud.accounts import DeviceToken
-from crossdock.sandboxes.carecloud.errors import CareCloudError, InvalidParam, invalid, language_of
+from crossdock.sandboxes.carecloud.errors import (
+    CareCloudError,
+    InvalidParam,
+    invalid,
+    language_of,
+    not_found,
+)
 from crossdock.sandboxes.carecloud.listing import boolean, customer_query, paging
 from crossdock.sandboxes.carecloud.models import dumps
 from crossdock.sandboxes.carecloud.paths import CUSTOMER, ENTERPRISE, prefix
@@ -148,7 +154,7 @@ class Routes:
             self.authenticate(request)
             store = self.state.stores.get(store_id)
             if store is None:
-                raise _missing("stores", store_id)
+                raise not_found("stores", store_id)
             return ok({"data": store.document()})
 
     async def list_agreements(self, request: Request) -> Response:
@@ -168,7 +174,7 @@ class Routes:
             self.authenticate(request)
             agreement = self.state.agreements.get(agreement_id)
             if agreement is None:
-                raise _missing("agreements", agreement_id)
+                raise not_found("agreements", agreement_id)
             return ok({"data": agreement.document(language_of(request))})
 
     # -- enterprise: users -------------------------------------------------------------------
@@ -224,16 +230,6 @@ def _page(problems: Problems, query: Any, docs: list[dict[str, Any]], key: str) 
     elif page.descending:
         docs = docs[::-1]
     return {"data": {key: docs[page.offset : page.offset + page.count], "total_items": len(docs)}}
-
-
-def _missing(resource: str, resource_id: str) -> CareCloudError:
-    return CareCloudError(
-        404,
-        "not_found",
-        error_data={"resource_name": resource, "resource_id": resource_id},
-        resource=resource,
-        resource_id=resource_id,
-    )
 
 
 # (method, path, handler name, interfaces) for every emulated operation.

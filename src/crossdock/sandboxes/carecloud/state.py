@@ -19,7 +19,13 @@ from zoneinfo import ZoneInfo
 from crossdock.sandboxes.base import Clock, SandboxConfig, VendorState
 from crossdock.sandboxes.carecloud import seed as seeding
 from crossdock.sandboxes.carecloud.accounts import Accounts, ApiUser, DeviceToken
-from crossdock.sandboxes.carecloud.errors import CareCloudError, InvalidParam, invalid, status_error
+from crossdock.sandboxes.carecloud.errors import (
+    CareCloudError,
+    InvalidParam,
+    invalid,
+    not_found,
+    status_error,
+)
 from crossdock.sandboxes.carecloud.listing import CustomerQuery
 from crossdock.sandboxes.carecloud.models import Agreement, Customer, Personal, Store, dumps
 from crossdock.sandboxes.carecloud.validation import (
@@ -237,13 +243,7 @@ class CareCloudState(VendorState):
     def customer(self, customer_id: str) -> Customer:
         found = self.customers.get(customer_id)
         if found is None:
-            raise CareCloudError(
-                404,
-                "not_found",
-                error_data={"resource_name": "customers", "resource_id": customer_id},
-                resource="customers",
-                resource_id=customer_id,
-            )
+            raise not_found("customers", customer_id)
         return found
 
     def select(self, query: CustomerQuery) -> tuple[list[Customer], int]:
