@@ -205,7 +205,10 @@ class CareCloudState(VendorState):
     def now(self) -> str:
         return self.local_time(self.clock.time())
 
+    # -- customer interface ------------------------------------------------------------------
+
     def customer_login(self, token: DeviceToken, body: dict[str, Any]) -> str:
+        """Log the customer the body names in to ``token``; 401 for bad credentials."""
         problems = Problems()
         login_type = required_string(problems, body, "login_type", "login_type")
         if login_type and login_type not in ("email", "phone", "card"):
