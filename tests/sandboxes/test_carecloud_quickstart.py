@@ -1,7 +1,7 @@
 """The CareCloud quickstart's own requests, sent to the sandbox over a real uvicorn server.
 
-Every request is the quickstart's (method, path, headers, body), with only the base URL
-changed; ``requests`` is not installed, so httpx sends them. One more change is forced on us:
+Every request is the quickstart's (method, path, headers, body), sent with ``requests`` as a
+client would, with only the base URL changed. One more change is forced on us:
 the quickstart's customer email reached us scrubbed ("[email protected]"), so the customer
 login uses a seed customer's address, whose password the sandbox is configured to be the
 quickstart's ``password_example``.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import httpx
+import requests
 
 from tests.sandboxes.test_carecloud_support import make_app, serve
 
@@ -52,7 +52,7 @@ def test_enterprise_quickstart() -> None:
     with serve(quickstart_app()) as base:
         root = f"{base}/webservice/rest-api/enterprise-interface/v1.0"
         # Step 1: Get a Bearer token
-        r = httpx.post(
+        r = requests.post(
             f"{root}/users/actions/login",
             headers=HEADERS,
             json={
@@ -69,7 +69,7 @@ def test_enterprise_quickstart() -> None:
         assert user["login"] == "fabulous_user"
         assert {"user_id", "first_name", "last_name", "email", "phone", "store_id"} <= set(user)
         # Step 2: Make your first API call
-        r = httpx.get(
+        r = requests.get(
             f"{root}/customers",
             headers={**HEADERS, "Authorization": f"Bearer {data['bearer_token']}"},
         )
@@ -88,7 +88,7 @@ def test_customer_interface_quickstart() -> None:
         email = state.credentials()["customer_email"]
         root = f"{base}/webservice/rest-api/customer-interface/v1.0"
         # Step 1: Create a device token
-        r = httpx.post(
+        r = requests.post(
             f"{root}/tokens",
             headers=HEADERS,
             json={
@@ -106,7 +106,7 @@ def test_customer_interface_quickstart() -> None:
         token_id = r.json()["data"]["token_id"]
         assert re.fullmatch(r"[0-9a-f]{72}", token_id)
         # Step 2: Log in as a customer
-        r = httpx.post(
+        r = requests.post(
             f"{root}/tokens/{token_id}/actions/login",
             headers={**HEADERS, "Authorization": f"Bearer {token_id}"},
             json={"login_type": "email", "login_value": email, "password": "password_example"},
@@ -114,7 +114,7 @@ def test_customer_interface_quickstart() -> None:
         assert r.status_code == 200
         customer_id = r.json()["data"]["customer_id"]
         # Step 3: Make your first API call
-        r = httpx.get(
+        r = requests.get(
             f"{root}/customers", headers={**HEADERS, "Authorization": f"Bearer {token_id}"}
         )
         assert r.status_code == 200
