@@ -32,6 +32,13 @@ def show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _number(value: Any) -> str:
+    # Bounds are checked after conversion, so -1 arrives here as -1.0; show it as sent.
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return show(value)
+
+
 def path(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc if part != "[key]") or "record"
 
@@ -82,10 +89,7 @@ class _Context:
         if kind == "integer_type":
             return f"Expected a whole number, got {show(value)}."
         if kind == "greater_than_equal":
-            bound = ctx.get("ge")
-            if isinstance(bound, float) and bound.is_integer():
-                bound = int(bound)
-            return f"Must be at least {bound}, got {show(value)}."
+            return f"Must be at least {_number(ctx.get('ge'))}, got {_number(value)}."
         if kind in ("bool_type", "bool_parsing"):
             return f"Expected true or false, got {show(value)}."
         if kind == "string_type":
