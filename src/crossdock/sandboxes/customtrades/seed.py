@@ -131,8 +131,13 @@ def _local_part(first: str, last: str) -> str:
     return seeddata.email(first, last, 0).split("0@", 1)[0]
 
 
-def fake_customer(rng: random.Random, n: int, locations: list[str]) -> dict[str, Any]:
-    """A customer's writable fields, in the vendor's order (also used to insert records)."""
+def fake_customer(
+    rng: random.Random, n: int, locations: list[str], key: str | None = None
+) -> dict[str, Any]:
+    """A customer in the vendor's field order: ``uuid`` (``key``) and the writable fields.
+
+    Seeding adds the timestamps; inserted records post it as a body, where ``uuid`` (``None``)
+    is ignored like any read-only field."""
     r = rng.random
     first = seeddata.FIRST_NAMES[int(r() * len(seeddata.FIRST_NAMES))]
     last = seeddata.LAST_NAMES[int(r() * len(seeddata.LAST_NAMES))]
@@ -141,6 +146,7 @@ def fake_customer(rng: random.Random, n: int, locations: list[str]) -> dict[str,
     street = f"{int(r() * 9999) + 1} {seeddata.STREETS[int(r() * len(seeddata.STREETS))]}"
     billed = r() < 0.3
     return {
+        "uuid": key,
         "first_name": first,
         "last_name": last,
         "company_name": seeddata.company_name(rng) if commercial else None,
@@ -280,7 +286,7 @@ class CompanySeeder:
         for n, ms in enumerate(times):
             created = ms - int(r() * 20 * DAY_MS) if r() < 0.4 else ms
             stamp = iso_ms(ms)
-            record = {"uuid": make_uuid(rng), **fake_customer(rng, n, locations)}
+            record = fake_customer(rng, n, locations, make_uuid(rng))
             record["created_at"] = iso_ms(created) if created != ms else stamp
             record["updated_at"] = stamp
             record["deleted_at"] = stamp if r() < 0.02 else None
