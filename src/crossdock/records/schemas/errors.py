@@ -70,6 +70,8 @@ class _Context:
             return self.unknown(str(loc[-1]), loc)
         if value is None:
             return NULL
+        if isinstance(value, str) and not value.strip() and loc[-1:] != ("[key]",):
+            return EMPTY
         if loc and loc[-1] == "[key]":
             return self.bad_key(value, ctx.get("pattern"))
         if kind == "string_pattern_mismatch":

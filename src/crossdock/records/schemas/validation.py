@@ -188,7 +188,9 @@ def _variant_key_errors(
     inherited = [name for name in named if name not in line]
     if inherited:
         detail += f" ({', '.join(inherited)} comes from the top level; set it in each variant.)"
-    return [RecordError(prefix + named[0], detail)]
+    # Point at what makes the clash: an inherited key, else the last (for products the sku,
+    # since the seed's own sample shares merchantVariantId between variants).
+    return [RecordError(prefix + (inherited or named)[-1], detail)]
 
 
 def _subitem_errors(items: Any, where: str, key: str) -> list[RecordError]:
