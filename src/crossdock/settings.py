@@ -26,6 +26,7 @@ class Settings:
     argon2_memory_kib: int = 65536
     smtp_url: str | None = None
     email_from: str = "crossdock@localhost"
+    embedded_worker: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -66,6 +67,12 @@ def load_settings(
         raw = env.get(f"CROSSDOCK_{name.upper()}")
         if raw:
             values[name] = raw
+    if "CROSSDOCK_EMBEDDED_WORKER" in env:
+        values["embedded_worker"] = env["CROSSDOCK_EMBEDDED_WORKER"].lower() not in (
+            "0",
+            "false",
+            "no",
+        )
     values.update(overrides)
     if not values.get("secret_key"):
         values["secret_key"] = env.get("CROSSDOCK_SECRET_KEY") or _key_from_file(

@@ -92,6 +92,12 @@ class Api:
         assert r.status_code == 200, r.text
         return {"Authorization": r.json()["Tokens"]["IdToken"]}
 
+    def drain(self) -> int:
+        """Process every accepted record now (the tests' stand-in for the embedded worker)."""
+        from crossdock.sync.worker import drain
+
+        return drain(self.hub)
+
     def make_company(self, headers: dict[str, str], **fields: Any) -> dict[str, Any]:
         body = {"name": "Acme", "country": "SG", **fields}
         r = self.client.post("/companies", json=body, headers=headers)
@@ -111,6 +117,7 @@ def api(db_url: str, tmp_path: Any) -> Iterator[Api]:
         client_id=CLIENT_ID,
         argon2_time_cost=1,
         argon2_memory_kib=1024,
+        embedded_worker=False,
     )
     hub = Hub.from_settings(settings, clock=clock)
     with TestClient(create_app(hub=hub), raise_server_exceptions=False) as client:

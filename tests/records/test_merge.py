@@ -111,3 +111,21 @@ def test_key_values_and_canonical() -> None:
     assert canonical({"b": 1, "a": [1, {"y": 2, "x": 1}]}) == canonical(
         {"a": [1, {"x": 1, "y": 2}], "b": 1}
     )
+
+
+def test_variants_with_a_shared_id_but_different_skus_stay_apart() -> None:
+    # the docs' product sample gives all four variants merchantVariantId "1"
+    keys = {"variant_keys": ("merchantVariantId", "sku"), "subitem_keys": {}}
+    stored = {
+        "variants": [
+            {"merchantVariantId": "1", "sku": "a1"},
+            {"merchantVariantId": "1", "sku": "a2"},
+        ]
+    }
+    merged = deep_merge(
+        stored, {"variants": [{"merchantVariantId": "1", "sku": "a2", "price": 5}]}, **keys
+    )
+    assert merged["variants"] == [
+        {"merchantVariantId": "1", "sku": "a1"},
+        {"merchantVariantId": "1", "sku": "a2", "price": 5},
+    ]

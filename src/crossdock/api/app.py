@@ -10,7 +10,15 @@ from fastapi import FastAPI, Request, Response
 
 from crossdock import __version__
 from crossdock.api.errors import install_error_handlers
-from crossdock.api.routers import auth, companies, integrations, systems, users
+from crossdock.api.routers import (
+    auth,
+    companies,
+    integrations,
+    records,
+    streams,
+    systems,
+    users,
+)
 from crossdock.bootstrap import bootstrap
 from crossdock.hub import Hub
 from crossdock.settings import Settings, load_settings
@@ -27,7 +35,16 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate.upgrade(hub.engine)
         bootstrap(hub)
+        worker = None
+        if hub.settings.embedded_worker:
+            from crossdock.sync.worker import EmbeddedWorker
+
+            worker = EmbeddedWorker(hub)
+            worker.start()
+        app.state.worker = worker
         yield
+        if worker is not None:
+            worker.stop()
         if owns_hub:
             hub.close()
 
@@ -56,6 +73,8 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         companies.router,
         integrations.router,
         systems.router,
+        streams.router,
+        records.router,  # last: it ends with the /{syncType} catch-all
     ):
         app.include_router(router)
     return app

@@ -59,15 +59,16 @@ def merge_list(
 
 
 def _find(elements: list[Any], element: Any, keys: Sequence[str]) -> int | None:
+    """The index of the element with the same identity: every key both carry is equal, and
+    they share at least one (so a stock row keyed by ``sku`` alone finds its variant)."""
     if not isinstance(element, dict):
         return None
-    for key in keys:
-        value = element.get(key)
-        if value is None:
+    for index, candidate in enumerate(elements):
+        if not isinstance(candidate, dict):
             continue
-        for index, candidate in enumerate(elements):
-            if isinstance(candidate, dict) and candidate.get(key) == value:
-                return index
+        shared = [k for k in keys if element.get(k) is not None and candidate.get(k) is not None]
+        if shared and all(element[k] == candidate[k] for k in shared):
+            return index
     return None
 
 

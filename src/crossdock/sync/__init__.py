@@ -1,0 +1,1 @@
+"""The sync engine: ingestion of accepted records, pulls, publishing, and the workers."""

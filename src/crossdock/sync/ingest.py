@@ -1,0 +1,357 @@
+"""Ingestion: accepting batches durably, then validating and merging them into master records.
+
+``accept_batch`` runs inside the API request's transaction: when ``POST /streams_batch``
+answers, every item is committed as ``pending``. ``process_pending`` (the worker's job) takes
+pending items in arrival order, validates each against its sync type's schema, merges it into
+its master record and records the outcome on the item, all in one transaction per chunk, so a
+crash leaves items either pending or fully processed, never half.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from crossdock.records import merge
+from crossdock.records.keys import INDEXED_KEYS
+from crossdock.records.schemas import SUBITEM_KEYS_BY_SYNC_TYPE, VARIANT_KEYS, validate_record
+from crossdock.store.records import (
+    IngestItem,
+    IngestRequest,
+    MasterRecord,
+    MasterVersion,
+    RecordKey,
+)
+from crossdock.store.tables import Integration
+
+
+def tables(model: type[Any]) -> Table:
+    """The Core table of a mapped class, for the bulk statements of the hot path."""
+    return cast("Table", model.__table__)
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    id: str
+    record: dict[str, Any] | None
+    merge: bool = False
+    group_id: str | None = None
+
+
+def accept_batch(
+    session: Session,
+    *,
+    integration: Integration,
+    items: Sequence[BatchItem],
+    request_id: str | None,
+    actor: str | None,
+    now: datetime,
+) -> tuple[str, bool]:
+    """Store a batch as pending items. Returns its request id and whether it was new.
+
+    A ``requestId`` already accepted for the same integration is not stored again (a client
+    retrying after a lost answer does not duplicate its batch).
+    """
+    request_id = request_id or str(uuid.uuid4())
+    existing = session.get(IngestRequest, request_id)
+    if existing is not None:
+        return request_id, False
+    session.add(
+        IngestRequest(
+            request_id=request_id,
+            integration_id=integration.integration_id,
+            company_id=integration.company_id,
+            agency_id=integration.agency_id,
+            sync_type=integration.sync_type,
+            system_id=integration.system_id,
+            actor=actor,
+            item_count=len(items),
+            received_at=now,
+        )
+    )
+    session.flush()
+    if items:
+        session.execute(
+            insert(IngestItem),
+            [
+                {
+                    "request_id": request_id,
+                    "position": position,
+                    "integration_id": integration.integration_id,
+                    "object_id": item.id,
+                    "group_id": item.group_id,
+                    "merge": item.merge,
+                    "record": item.record,
+                    "status": "pending",
+                }
+                for position, item in enumerate(items)
+            ],
+        )
+    return request_id, True
+
+
+@dataclass
+class _Master:
+    """A master record being worked on within one chunk."""
+
+    row: dict[str, Any]
+    is_new: bool
+    changed: bool = False
+    keys_changed: bool = False
+    versions: list[dict[str, Any]] = field(default_factory=list)
+
+
+def object_key(item: IngestItem) -> str:
+    return f"group:{item.group_id}" if item.group_id else f"id:{item.object_id}"
+
+
+def process_pending(session: Session, *, now: datetime, limit: int = 500) -> int:
+    """Process up to ``limit`` pending items in arrival order; returns how many were processed."""
+    dialect = session.get_bind().dialect.name
+    query = (
+        select(IngestItem, IngestRequest)
+        .join(IngestRequest, IngestRequest.request_id == IngestItem.request_id)
+        .where(IngestItem.status == "pending")
+        .order_by(IngestItem.id)
+        .limit(limit)
+    )
+    if dialect == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=IngestItem)
+    rows = session.execute(query).all()
+    if not rows:
+        return 0
+    masters = _load_masters(session, [(item.integration_id, object_key(item)) for item, _ in rows])
+    outcomes: list[dict[str, Any]] = []
+    for item, request in rows:
+        outcomes.append(_apply(item, request, masters, now))
+    _write(session, masters, outcomes, now)
+    return len(rows)
+
+
+def _load_masters(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], _Master]:
+    found: dict[tuple[str, str], _Master] = {}
+    unique = list(dict.fromkeys(keys))
+    table = tables(MasterRecord)
+    for start in range(0, len(unique), 400):
+        chunk = unique[start : start + 400]
+        result = session.execute(
+            select(table).where(tuple_(table.c.integration_id, table.c.object_key).in_(chunk))
+        )
+        for row in result.mappings():
+            found[(row["integration_id"], row["object_key"])] = _Master(dict(row), is_new=False)
+    return found
+
+
+def _apply(
+    item: IngestItem, request: IngestRequest, masters: dict[tuple[str, str], _Master], now: datetime
+) -> dict[str, Any]:
+    sync_type = request.sync_type
+    key = (item.integration_id, object_key(item))
+    master = masters.get(key)
+    outcome: dict[str, Any] = {"id": item.id, "processed_at": now, "errors": None}
+    current = master.row if master is not None and not master.row["deleted"] else None
+    variant_keys = VARIANT_KEYS.get(sync_type, ())
+    subitem_keys = SUBITEM_KEYS_BY_SYNC_TYPE.get(sync_type, {})
+
+    if item.record is None:
+        if current is None:
+            return {
+                **outcome,
+                "status": "unchanged",
+                "cresco_id": master.row["cresco_id"] if master else None,
+            }
+        assert master is not None
+        remaining = [(pid, part) for pid, part in _parts(current) if pid != item.object_id]
+        if item.group_id and remaining:
+            record = merge.combine_parts(
+                remaining, variant_keys=variant_keys, subitem_keys=subitem_keys
+            )
+            return _new_version(
+                master, item, request, record, remaining, now, outcome, deleted=False
+            )
+        return _new_version(
+            master, item, request, current["record"], None, now, outcome, deleted=True
+        )
+
+    incoming: Any = item.record
+    base: Any = None
+    if current is not None and item.merge:
+        base = dict(_parts(current)).get(item.object_id) if item.group_id else current["record"]
+    candidate = (
+        merge.deep_merge(base, incoming, variant_keys=variant_keys, subitem_keys=subitem_keys)
+        if base is not None
+        else incoming
+    )
+    if not isinstance(candidate, dict):
+        return {
+            **outcome,
+            "status": "rejected",
+            "errors": [{"field": "record", "detail": "The record must be a JSON object or null."}],
+        }
+    validated, errors = validate_record(sync_type, candidate)
+    if validated is None:
+        return {
+            **outcome,
+            "status": "rejected",
+            "errors": [{"field": e.field, "detail": e.detail} for e in errors],
+        }
+    parts: list[tuple[str, dict[str, Any]]] | None = None
+    record = validated
+    if item.group_id:
+        parts = [(pid, part) for pid, part in _parts(current)] if current is not None else []
+        replaced = False
+        for index, (pid, _) in enumerate(parts):
+            if pid == item.object_id:
+                parts[index] = (pid, validated)
+                replaced = True
+        if not replaced:
+            parts.append((item.object_id, validated))
+        record = merge.combine_parts(parts, variant_keys=variant_keys, subitem_keys=subitem_keys)
+    if master is None:
+        master = _Master(
+            {
+                "cresco_id": str(uuid.uuid4()),
+                "sync_type": sync_type,
+                "company_id": request.company_id,
+                "agency_id": request.agency_id,
+                "integration_id": item.integration_id,
+                "system_id": request.system_id,
+                "object_key": key[1],
+                "object_id": item.group_id or item.object_id,
+                "request_id": request.request_id,
+                "version": 0,
+                "deleted": True,
+                "record": None,
+                "parts": None,
+                "data": [],
+                "force_refreshed": False,
+                "force_refreshed_at": None,
+                "created_at": now,
+                "updated_at": now,
+            },
+            is_new=True,
+        )
+        masters[key] = master
+    elif (
+        current is not None
+        and merge.canonical(record) == merge.canonical(current["record"])
+        and (merge.canonical(_encode_parts(parts)) == merge.canonical(current["parts"]))
+    ):
+        return {
+            **outcome,
+            "status": "unchanged",
+            "cresco_id": master.row["cresco_id"],
+            "version": master.row["version"],
+        }
+    return _new_version(master, item, request, record, parts, now, outcome, deleted=False)
+
+
+def _parts(current: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [(p["id"], p["record"]) for p in current.get("parts") or []]
+
+
+def _encode_parts(parts: list[tuple[str, dict[str, Any]]] | None) -> list[dict[str, Any]] | None:
+    return None if parts is None else [{"id": pid, "record": record} for pid, record in parts]
+
+
+def _new_version(
+    master: _Master,
+    item: IngestItem,
+    request: IngestRequest,
+    record: dict[str, Any],
+    parts: list[tuple[str, dict[str, Any]]] | None,
+    now: datetime,
+    outcome: dict[str, Any],
+    *,
+    deleted: bool,
+) -> dict[str, Any]:
+    row = master.row
+    was_deleted = row["deleted"]
+    status = "deleted" if deleted else ("created" if was_deleted else "updated")
+    data = row["data"] if deleted else merge.flatten(record)
+    row.update(
+        version=row["version"] + 1,
+        deleted=deleted,
+        record=record,
+        parts=_encode_parts(parts),
+        data=data,
+        request_id=request.request_id,
+        updated_at=now,
+    )
+    master.changed = True
+    master.keys_changed = True
+    master.versions.append(
+        {
+            "cresco_id": row["cresco_id"],
+            "version": row["version"],
+            "request_id": request.request_id,
+            "object_id": item.object_id,
+            "deleted": deleted,
+            "data": data,
+            "at": now,
+        }
+    )
+    return {**outcome, "status": status, "cresco_id": row["cresco_id"], "version": row["version"]}
+
+
+def _write(
+    session: Session,
+    masters: dict[tuple[str, str], _Master],
+    outcomes: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    table = tables(MasterRecord)
+    new = [m.row for m in masters.values() if m.is_new and m.changed]
+    changed = [m for m in masters.values() if not m.is_new and m.changed]
+    if new:
+        session.execute(insert(MasterRecord), new)
+    if changed:
+        columns = ("version", "deleted", "record", "parts", "data", "request_id", "updated_at")
+        session.execute(
+            update(table).where(table.c.cresco_id == bindparam("b_cresco_id")),
+            [
+                {"b_cresco_id": m.row["cresco_id"], **{name: m.row[name] for name in columns}}
+                for m in changed
+            ],
+        )
+    versions = [v for m in masters.values() for v in m.versions]
+    if versions:
+        session.execute(insert(MasterVersion), versions)
+    touched = [m for m in masters.values() if m.keys_changed]
+    if touched:
+        ids = [m.row["cresco_id"] for m in touched if not m.is_new]
+        for start in range(0, len(ids), 500):
+            session.execute(
+                delete(RecordKey).where(RecordKey.cresco_id.in_(ids[start : start + 500]))
+            )
+        keys = [
+            {"cresco_id": m.row["cresco_id"], "name": name, "value": value}
+            for m in touched
+            if not m.row["deleted"]
+            for name, value in merge.key_values(
+                m.row["data"], INDEXED_KEYS.get(m.row["sync_type"], ())
+            )
+        ]
+        if keys:
+            session.execute(insert(RecordKey), keys)
+    item_table = tables(IngestItem)
+    session.execute(
+        update(item_table).where(item_table.c.id == bindparam("b_id")),
+        [
+            {
+                "b_id": outcome["id"],
+                "status": outcome["status"],
+                "errors": outcome.get("errors"),
+                "cresco_id": outcome.get("cresco_id"),
+                "version": outcome.get("version"),
+                "processed_at": now,
+            }
+            for outcome in outcomes
+        ],
+    )

@@ -1,0 +1,64 @@
+"""The embedded worker: a thread inside ``crossdock serve`` that processes accepted records.
+
+Durable state in the database is the truth: the worker only looks for pending items, so work
+accepted before a restart is picked up again when the server starts. The API wakes it after
+each accepted batch; without a wake-up it still looks every ``idle_seconds``.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import structlog
+
+from crossdock.hub import Hub
+from crossdock.sync.ingest import process_pending
+
+log = structlog.get_logger("crossdock.worker")
+
+
+def drain(hub: Hub, *, chunk: int = 500) -> int:
+    """Process pending items until none is left; returns how many were processed."""
+    total = 0
+    while True:
+        with hub.transaction() as session:
+            done = process_pending(session, now=hub.clock(), limit=chunk)
+        if not done:
+            return total
+        total += done
+
+
+class EmbeddedWorker:
+    def __init__(self, hub: Hub, *, idle_seconds: float = 2.0, chunk: int = 500) -> None:
+        self.hub = hub
+        self.idle_seconds = idle_seconds
+        self.chunk = chunk
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="crossdock-worker", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                done = drain(self.hub, chunk=self.chunk)
+            except Exception:
+                # The chunk rolled back: its items stay pending and are retried.
+                log.exception("processing accepted records failed; retrying")
+                done = 0
+                self._stop.wait(self.idle_seconds)
+            if not done:
+                self._wake.wait(self.idle_seconds)
+                self._wake.clear()
