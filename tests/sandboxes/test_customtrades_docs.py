@@ -11,8 +11,8 @@ import typer
 
 from crossdock.sandboxes.cli import sandbox_app
 from crossdock.sandboxes.customtrades import errors
+from crossdock.sandboxes.customtrades.resources import RULES
 from crossdock.sandboxes.customtrades.routes import PREFIX, build_routes
-from crossdock.sandboxes.customtrades.rules import RULES
 from crossdock.sandboxes.customtrades.schemas import SEQUENCE
 from tests.sandboxes.test_customtrades import make_app, state_of
 

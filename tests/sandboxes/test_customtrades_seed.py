@@ -11,7 +11,7 @@ from crossdock.sandboxes.customtrades import CustomTradesConfig
 from crossdock.sandboxes.customtrades.billing import cents
 from crossdock.sandboxes.customtrades.company import KINDS, Company
 from crossdock.sandboxes.customtrades.records import Listing, list_rows
-from crossdock.sandboxes.customtrades.rules import RULES
+from crossdock.sandboxes.customtrades.resources import RULES
 from crossdock.sandboxes.customtrades.state import CustomTradesState
 
 

@@ -31,7 +31,9 @@ from crossdock.sandboxes.customtrades.errors import (
 )
 from crossdock.sandboxes.customtrades.fields import clean
 from crossdock.sandboxes.customtrades.idempotency import MAX_KEY_LENGTH, Stored, fingerprint
-from crossdock.sandboxes.customtrades.rules import RULES, EstimateRules, InvoiceRules, Rules
+from crossdock.sandboxes.customtrades.money import EstimateRules, InvoiceRules
+from crossdock.sandboxes.customtrades.resources import RULES
+from crossdock.sandboxes.customtrades.rules import Rules
 from crossdock.sandboxes.customtrades.schemas import SEQUENCE
 from crossdock.sandboxes.customtrades.state import CustomTradesState
 from crossdock.sandboxes.customtrades.store import dumps

@@ -32,8 +32,9 @@ from crossdock.sandboxes.customtrades.errors import (
     message_for,
 )
 from crossdock.sandboxes.customtrades.idempotency import IdempotencyStore
-from crossdock.sandboxes.customtrades.rules import RULES
-from crossdock.sandboxes.customtrades.seed import SEED_ANCHOR_MS, build_company, fake_customer
+from crossdock.sandboxes.customtrades.resources import RULES
+from crossdock.sandboxes.customtrades.seed import build_company
+from crossdock.sandboxes.customtrades.seedkit import SEED_ANCHOR_MS, fake_customer
 from crossdock.sandboxes.customtrades.usage import UsageMeter
 
 KEY_PREFIX = "ctc_live_"

@@ -1,0 +1,226 @@
+"""Seed estimates, invoices and their payments, priced and settled by the business rules."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from crossdock.sandboxes.customtrades.billing import cents, dollars, estimate_price, invoice_totals
+from crossdock.sandboxes.customtrades.company import Company
+from crossdock.sandboxes.customtrades.seedkit import (
+    CATALOGUE,
+    SEED_ANCHOR_MS,
+    existed_by,
+    make_uuid,
+    spread_times,
+)
+from crossdock.sandboxes.customtrades.store import Row
+from crossdock.sandboxes.customtrades.timefmt import DAY_MS, add_days, iso_day, iso_ms
+
+if TYPE_CHECKING:
+    from crossdock.sandboxes.customtrades.seed import CompanySeeder
+
+
+def seed_estimates(
+    seeder: CompanySeeder,
+    co: Company,
+    count: int,
+    jobs: list[tuple[Row, int]],
+    customers: list[Row],
+    customer_times: list[int],
+) -> None:
+    rng = seeder.rng
+    r = rng.random
+    times = spread_times(rng, count, seeder.lo_dependent, SEED_ANCHOR_MS)
+    templates = list(co.templates.values())
+    made: list[tuple[Row, int]] = []
+    # Few combinations of template, tier and add-ons exist: price each once.
+    prices: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for ms in times:
+        status = ("Pending", "Pending", "Accepted", "Accepted", "Declined", "Expired")[int(r() * 6)]
+        span = int((1 + r() * 20) * DAY_MS) if status != "Pending" or r() < 0.5 else 0
+        created = ms - span
+        job = seeder.pick_job(jobs, created) if r() < 0.6 else None
+        if job is None:
+            customer_uuid = customers[int(r() * existed_by(customer_times, created))].data["uuid"]
+        else:
+            customer_uuid = job["customer_uuid"]
+        template = templates[int(r() * len(templates))]
+        choices: dict[str, Any] = {
+            "selected_tier": ("good", "better", "best")[int(r() * 3)]
+            if template["pricing_type"] == "tiered"
+            else None,
+            "quantity": 1 if r() < 0.85 else 2,
+            "selected_addons": [a["id"] for a in template["addons"] if r() < 0.4] or None,
+            "adjustments": [{"description": "Returning customer discount", "amount": -50}]
+            if r() < 0.1
+            else None,
+        }
+        addons = choices["selected_addons"]
+        memo = (template["uuid"], choices["selected_tier"], choices["quantity"],
+                tuple(addons or ()), choices["adjustments"] is not None)  # fmt: skip
+        price = prices.get(memo)
+        if price is None:
+            price = prices[memo] = estimate_price(template, choices)
+        stamp = iso_ms(ms)
+        record = {
+            "uuid": make_uuid(rng),
+            "estimate_number": None,
+            "customer_uuid": customer_uuid,
+            "job_uuid": None if job is None else job["uuid"],
+            "template_uuid": template["uuid"],
+            "location_uuid": None if job is None else job["location_uuid"],
+            "created_by_user_id": co.owner_id,
+            "status": status,
+            "template_name": price["template_name"],
+            "pricing_type": price["pricing_type"],
+            "selected_tier": choices["selected_tier"],
+            "base_amount": price["base_amount"],
+            "addons_amount": price["addons_amount"],
+            "tax_amount": price["tax_amount"],
+            "total_amount": price["total_amount"],
+            "quantity": choices["quantity"],
+            "selected_addons": choices["selected_addons"],
+            "adjustments": choices["adjustments"],
+            "service_description": f"{template['name']} as discussed on site.",
+            "internal_notes": None,
+            "customer_notes": None,
+            "response_notes": "Approved by phone." if status == "Accepted" and r() < 0.3 else None,
+            "expires_at": iso_ms(created + 30 * DAY_MS),
+            "responded_at": iso_ms(ms) if status in ("Accepted", "Declined") else None,
+            "created_at": iso_ms(created),
+            "updated_at": stamp,
+            "deleted_at": stamp if r() < 0.02 else None,
+        }
+        made.append((seeder.store(co, "estimates", record, ms), created))
+    numbering = co.numbering["estimate"]
+    for row, _ in sorted(made, key=lambda item: item[1]):
+        row.data["estimate_number"] = numbering.take()
+
+
+def seed_invoices(
+    seeder: CompanySeeder,
+    co: Company,
+    count: int,
+    jobs: list[tuple[Row, int]],
+    customers: list[Row],
+    customer_times: list[int],
+) -> None:
+    rng = seeder.rng
+    r = rng.random
+    times = spread_times(rng, count, seeder.lo_dependent, SEED_ANCHOR_MS)
+    made: list[tuple[Row, int]] = []
+    payments: list[tuple[int, Row, int]] = []  # (when, invoice, amount in cents)
+    # Invoices repeat the same few line combinations: price each once (and share the
+    # line items, which are never changed in place: an update replaces the whole list).
+    priced: dict[tuple[tuple[int, int], ...], dict[str, Any]] = {}
+    for ms in times:
+        span = int((3 + r() * 40) * DAY_MS)
+        created = ms - span
+        job = seeder.pick_job(jobs, created) if r() < 0.85 else None
+        if job is None:
+            customer_uuid = customers[int(r() * existed_by(customer_times, created))].data["uuid"]
+        else:
+            customer_uuid = job["customer_uuid"]
+        picks = tuple(
+            (int(r() * len(CATALOGUE)), 1 + int(r() * 3)) for _ in range(1 + int(r() * 3))
+        )
+        totals = priced.get(picks)
+        if totals is None:
+            lines = [
+                {"description": d, "quantity": q, "unit_price": p, "tax_rate": t}
+                for (d, p, t), q in ((CATALOGUE[i], q) for i, q in picks)
+            ]
+            totals = priced[picks] = invoice_totals(lines, 0, 0)
+        issue = iso_day(created)
+        due = add_days(issue, 30)
+        overdue_possible = add_days(due, 1) < iso_day(SEED_ANCHOR_MS)
+        roll = r()
+        if roll < 0.1:
+            status = "Draft"
+        elif roll < 0.55:
+            status = "Paid"
+        elif roll < 0.7 and overdue_possible:
+            status = "Overdue"
+        else:
+            status = "Pending"
+        stamp = iso_ms(ms)
+        record = {
+            "uuid": make_uuid(rng),
+            "invoice_number": None,
+            "customer_uuid": customer_uuid,
+            "job_uuid": None if job is None else job["uuid"],
+            "estimate_uuid": None,
+            "location_uuid": None if job is None else job["location_uuid"],
+            "invoice_type": "Full",
+            "progress_percentage": None,
+            "issue_date": issue,
+            "due_date": due,
+            "subtotal": totals["subtotal"],
+            "tax_amount": totals["tax_amount"],
+            "discount_amount": 0,
+            "total_amount": totals["total_amount"],
+            "paid_amount": 0,
+            "balance_amount": totals["total_amount"],
+            "line_items": totals["line_items"],
+            "notes": "Thank you for your business!",
+            "terms": "Net 30",
+            "internal_notes": None,
+            "status": status,
+            "created_at": iso_ms(created),
+            "updated_at": stamp,
+            "deleted_at": None,
+        }
+        row = seeder.store(co, "invoices", record, ms)
+        made.append((row, created))
+        total = cents(totals["total_amount"])
+        if status == "Paid":
+            first = total if r() < 0.8 else total // 2
+            payments.append((created + span // 3, row, first))
+            if first < total:
+                payments.append((ms, row, total - first))
+        elif status in ("Pending", "Overdue") and r() < 0.25:
+            payments.append((ms, row, total // 2))
+    numbering = co.numbering["invoice"]
+    for row, _ in sorted(made, key=lambda item: item[1]):
+        row.data["invoice_number"] = numbering.take()
+    seed_payments(seeder, co, payments)
+
+
+def seed_payments(seeder: CompanySeeder, co: Company, planned: list[tuple[int, Row, int]]) -> None:
+    rng = seeder.rng
+    r = rng.random
+    planned.sort(key=lambda item: item[0])
+    for number, (ms, invoice, amount) in enumerate(planned, start=1):
+        kind = ("credit_card", "credit_card", "ach", "check", "cash")[int(r() * 5)]
+        fee = round(amount * 0.029) + 30 if kind == "credit_card" else 0
+        stamp = iso_ms(ms)
+        record = {
+            "uuid": make_uuid(rng),
+            "payment_number": f"PAY-{number:04d}",
+            "invoice_uuid": invoice.data["uuid"],
+            "customer_uuid": invoice.data["customer_uuid"],
+            "payment_type": kind,
+            "payment_method": {"credit_card": "visa", "ach": "bank_transfer"}.get(kind),
+            "amount": dollars(amount),
+            "processing_fee": dollars(fee),
+            "net_amount": dollars(amount - fee),
+            "payment_date": iso_day(ms),
+            "transaction_id": f"txn_{rng.getrandbits(48):012x}" if kind != "check" else None,
+            "reference_number": str(1000 + int(r() * 8999)) if kind == "check" else None,
+            "authorization_code": f"{rng.getrandbits(24):06X}" if fee else None,
+            "payment_details": None,
+            "notes": None,
+            "status": "Completed",
+            "processed_at": stamp,
+            "created_by_user_id": co.owner_id,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "deleted_at": None,
+        }  # fmt: skip
+        row = seeder.store(co, "payments", record, ms)
+        co.payments_by_invoice.setdefault(invoice.uuid, []).append(row.uuid)
+        data = invoice.data
+        paid = cents(data["paid_amount"]) + amount
+        data["paid_amount"] = dollars(paid)
+        data["balance_amount"] = dollars(cents(data["total_amount"]) - paid)
+    co.payment_numbers = len(planned)
