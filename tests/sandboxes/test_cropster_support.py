@@ -58,6 +58,7 @@ class Api:
     ) -> list[dict[str, Any]]:
         """Every record of a listing, following endCursor to the end."""
         records: list[dict[str, Any]] = []
+        cursors: set[str] = set()
         after = None
         while True:
             params = {"filter": filter or {}, "pagination": {"limit": limit, "after": after}}
@@ -66,6 +67,8 @@ class Api:
             after = page["meta"]["pagination"]["endCursor"]
             if after is None:
                 return records
+            assert after not in cursors, "the cursor went round in a loop"
+            cursors.add(after)
 
     async def control(self, path: str, json: Any = None) -> dict[str, Any]:
         r = await self.http.post(f"/_sandbox/{path}", json=json)
