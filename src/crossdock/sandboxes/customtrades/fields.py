@@ -252,11 +252,25 @@ def timezone(value: Any) -> str:
     return str(value)
 
 
+MAX_NESTING = 32
+
+
 def json_value(value: Any) -> Any:
-    """Free-form JSON (the vendor's JSONB columns): an object or an array."""
+    """Free-form JSON (the vendor's JSONB columns): an object or an array, at most 32 levels
+    deep (deeper values would strain the encoder's recursion limit on the way out)."""
     if not isinstance(value, dict | list):
         raise Invalid("must be a JSON object or array")
-    return value
+    level: list[Any] = [value]
+    for _ in range(MAX_NESTING):
+        level = [
+            child
+            for item in level
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return value
+    raise Invalid(f"is nested too deeply (at most {MAX_NESTING} levels)")
 
 
 def string_list(max_items: int = 50) -> Parser:
