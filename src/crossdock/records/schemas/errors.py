@@ -118,7 +118,7 @@ class _Context:
         hint = difflib.get_close_matches(name, self.known, n=1)
         suggestion = f" Did you mean {hint[0]!r}?" if hint else ""
         return (
-            f"Unknown attribute {name!r}; see GET /schemas/{self.sync_type} for the "
+            f"Unknown attribute {show(name)}; see GET /schemas/{self.sync_type} for the "
             f"{self.sync_type} attributes.{suggestion}"
         )
 

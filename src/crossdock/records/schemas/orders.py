@@ -298,13 +298,13 @@ class OrderVariant(OrderLine, total=False):
     """One line item of the order."""
 
     overwrites: dict[OverwriteKey, OrderOverwrite]
-    """The overwrites either by system or integration: keys ``system:<id>[,<id>...]`` or
-    ``integration:<integrationId>``, values the attributes to overwrite"""
+    """The overwrites either by system or integration: keys `system:<id>[,<id>...]` or
+    `integration:<integrationId>`, values the attributes to overwrite"""
 
 
 @with_config(RECORD_CONFIG)
 class OrderRecord(OrderVariant, total=False):
-    """An order: attributes shared by its line items, and the line items in ``variants``."""
+    """An order: attributes shared by its line items, and the line items in `variants`."""
 
     systemOrderId: Text
     """The ID of the order"""

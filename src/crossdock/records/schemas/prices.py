@@ -29,8 +29,8 @@ class PriceVariant(PriceLine, total=False):
     """One variant's prices."""
 
     overwrites: dict[OverwriteKey, PriceOverwrite]
-    """The overwrites either by system or integration: keys ``system:<id>[,<id>...]`` or
-    ``integration:<integrationId>``, values the prices to overwrite"""
+    """The overwrites either by system or integration: keys `system:<id>[,<id>...]` or
+    `integration:<integrationId>`, values the prices to overwrite"""
 
 
 @with_config(RECORD_CONFIG)

@@ -309,8 +309,8 @@ class ProductVariant(ProductLine, total=False):
     """One variant of the product."""
 
     overwrites: dict[OverwriteKey, ProductOverwrite]
-    """The overwrites either by system or integration: keys ``system:<id>[,<id>...]`` or
-    ``integration:<integrationId>``, values the attributes to overwrite"""
+    """The overwrites either by system or integration: keys `system:<id>[,<id>...]` or
+    `integration:<integrationId>`, values the attributes to overwrite"""
 
 
 @with_config(RECORD_CONFIG)

@@ -29,8 +29,8 @@ class StockVariant(StockLine, total=False):
     """One variant's stock."""
 
     overwrites: dict[OverwriteKey, StockOverwrite]
-    """The overwrites either by system or integration: keys ``system:<id>[,<id>...]`` or
-    ``integration:<integrationId>``, values the stock attributes to overwrite"""
+    """The overwrites either by system or integration: keys `system:<id>[,<id>...]` or
+    `integration:<integrationId>`, values the stock attributes to overwrite"""
 
 
 @with_config(RECORD_CONFIG)
