@@ -49,7 +49,7 @@ def start_server(database_url: str, workdir: Path) -> Server:
         "CROSSDOCK_KEY_FILE": str(workdir / "bench.key"),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "crossdock.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "crossdock", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

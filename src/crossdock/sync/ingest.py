@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
@@ -107,29 +107,58 @@ class _Master:
     versions: list[dict[str, Any]] = field(default_factory=list)
 
 
-def object_key(item: IngestItem) -> str:
+class Pending(NamedTuple):
+    """A pending item with what it needs of its batch, read with one Core query."""
+
+    id: int
+    integration_id: str
+    object_id: str
+    group_id: str | None
+    merge: bool
+    record: Any
+    request_id: str
+    sync_type: str
+    company_id: str
+    agency_id: str
+    system_id: str
+
+
+def object_key(item: Pending) -> str:
     return f"group:{item.group_id}" if item.group_id else f"id:{item.object_id}"
 
 
 def process_pending(session: Session, *, now: datetime, limit: int = 500) -> int:
     """Process up to ``limit`` pending items in arrival order; returns how many were processed."""
     dialect = session.get_bind().dialect.name
+    items, requests = tables(IngestItem), tables(IngestRequest)
     query = (
-        select(IngestItem, IngestRequest)
-        .join(IngestRequest, IngestRequest.request_id == IngestItem.request_id)
-        .where(IngestItem.status == "pending")
-        .order_by(IngestItem.id)
+        select(
+            items.c.id,
+            items.c.integration_id,
+            items.c.object_id,
+            items.c.group_id,
+            items.c.merge,
+            items.c.record,
+            items.c.request_id,
+            requests.c.sync_type,
+            requests.c.company_id,
+            requests.c.agency_id,
+            requests.c.system_id,
+        )
+        .join(requests, requests.c.request_id == items.c.request_id)
+        .where(items.c.status == "pending")
+        .order_by(items.c.id)
         .limit(limit)
     )
     if dialect == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=IngestItem)
-    rows = session.execute(query).all()
+        query = query.with_for_update(skip_locked=True, of=items)
+    rows = [Pending(*row) for row in session.execute(query)]
     if not rows:
         return 0
-    masters = _load_masters(session, [(item.integration_id, object_key(item)) for item, _ in rows])
+    masters = _load_masters(session, [(item.integration_id, object_key(item)) for item in rows])
     outcomes: list[dict[str, Any]] = []
-    for item, request in rows:
-        outcomes.append(_apply(item, request, masters, now))
+    for item in rows:
+        outcomes.append(_apply(item, masters, now))
     _write(session, masters, outcomes, now)
     return len(rows)
 
@@ -148,10 +177,8 @@ def _load_masters(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[s
     return found
 
 
-def _apply(
-    item: IngestItem, request: IngestRequest, masters: dict[tuple[str, str], _Master], now: datetime
-) -> dict[str, Any]:
-    sync_type = request.sync_type
+def _apply(item: Pending, masters: dict[tuple[str, str], _Master], now: datetime) -> dict[str, Any]:
+    sync_type = item.sync_type
     key = (item.integration_id, object_key(item))
     master = masters.get(key)
     outcome: dict[str, Any] = {"id": item.id, "processed_at": now, "errors": None}
@@ -172,12 +199,8 @@ def _apply(
             record = merge.combine_parts(
                 remaining, variant_keys=variant_keys, subitem_keys=subitem_keys
             )
-            return _new_version(
-                master, item, request, record, remaining, now, outcome, deleted=False
-            )
-        return _new_version(
-            master, item, request, current["record"], None, now, outcome, deleted=True
-        )
+            return _new_version(master, item, record, remaining, now, outcome, deleted=False)
+        return _new_version(master, item, current["record"], None, now, outcome, deleted=True)
 
     incoming: Any = item.record
     base: Any = None
@@ -218,13 +241,13 @@ def _apply(
             {
                 "cresco_id": str(uuid.uuid4()),
                 "sync_type": sync_type,
-                "company_id": request.company_id,
-                "agency_id": request.agency_id,
+                "company_id": item.company_id,
+                "agency_id": item.agency_id,
                 "integration_id": item.integration_id,
-                "system_id": request.system_id,
+                "system_id": item.system_id,
                 "object_key": key[1],
                 "object_id": item.group_id or item.object_id,
-                "request_id": request.request_id,
+                "request_id": item.request_id,
                 "version": 0,
                 "deleted": True,
                 "record": None,
@@ -249,7 +272,7 @@ def _apply(
             "cresco_id": master.row["cresco_id"],
             "version": master.row["version"],
         }
-    return _new_version(master, item, request, record, parts, now, outcome, deleted=False)
+    return _new_version(master, item, record, parts, now, outcome, deleted=False)
 
 
 def _parts(current: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -262,8 +285,7 @@ def _encode_parts(parts: list[tuple[str, dict[str, Any]]] | None) -> list[dict[s
 
 def _new_version(
     master: _Master,
-    item: IngestItem,
-    request: IngestRequest,
+    item: Pending,
     record: dict[str, Any],
     parts: list[tuple[str, dict[str, Any]]] | None,
     now: datetime,
@@ -281,7 +303,7 @@ def _new_version(
         record=record,
         parts=_encode_parts(parts),
         data=data,
-        request_id=request.request_id,
+        request_id=item.request_id,
         updated_at=now,
     )
     master.changed = True
@@ -290,7 +312,7 @@ def _new_version(
         {
             "cresco_id": row["cresco_id"],
             "version": row["version"],
-            "request_id": request.request_id,
+            "request_id": item.request_id,
             "object_id": item.object_id,
             "deleted": deleted,
             "data": data,

@@ -1,0 +1,7 @@
+"""``python -m crossdock``: the same command line as ``crossdock``."""
+
+from __future__ import annotations
+
+from crossdock.cli import main
+
+main()
