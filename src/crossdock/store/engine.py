@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import orjson
-
 from sqlalchemy import Engine, event
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.orm import Session, sessionmaker
