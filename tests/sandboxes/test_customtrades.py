@@ -358,6 +358,19 @@ async def test_job_rules_numbering_schedule_and_status_stamps(app: FastAPI) -> N
         assert missing == "customer_uuid is required; title is required"
 
 
+async def test_embedded_customer_follows_its_record(app: FastAPI) -> None:
+    async with client(app) as c:
+        job = data(await c.get("/api/v1/jobs", params={"limit": 1}))["jobs"][0]
+        url = f"/api/v1/customers/{job['customer_uuid']}"
+        renamed = data(await c.put(url, json={"first_name": "Renamed"}))
+        listed = data(await c.get("/api/v1/jobs", params={"limit": 1}))["jobs"][0]
+        again = data(await c.get(f"/api/v1/jobs/{job['uuid']}"))
+        for shown in (listed, again):
+            assert shown["customer"]["first_name"] == "Renamed"
+            assert shown["updated_at"] == job["updated_at"]  # embedding is not a write
+        assert renamed["updated_at"] > job["updated_at"]
+
+
 # -- job photos -------------------------------------------------------------------
 
 

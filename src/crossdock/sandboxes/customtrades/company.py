@@ -126,13 +126,23 @@ class Company:
         self.collections[kind].write(row, ms, self.stamper.next_seq())
 
     def render(self, kind: str, row: Row) -> bytes:
-        """A record's JSON with its nested summary (``customer``, ``invoice`` or ``user``)."""
-        blob = row.json()
+        """A record's JSON with its nested summary (``customer``, ``invoice`` or ``user``).
+
+        The result is cached with the summary it embeds: a write to the embedded record makes
+        a new summary object, so the identity check notices and the record is rendered again.
+        """
         embed = EMBEDS.get(kind)
         if embed is None:
-            return blob
+            return row.json()
         name, via, target = embed
-        return b"".join((blob[:-1], b',"', name, b'":', self._summary(target, row.data[via]), b"}"))
+        summary = self._summary(target, row.data[via])
+        cached = row.rendered
+        if cached is not None and cached[0] is summary:
+            return cached[1]
+        blob = row.blob or dumps(row.data)  # not kept: the rendered form replaces it
+        rendered = b"".join((blob[:-1], b',"', name, b'":', summary, b"}"))
+        row.rendered = (summary, rendered)
+        return rendered
 
     def _summary(self, target: str, key: str | None) -> bytes:
         if key is None:

@@ -106,10 +106,10 @@ class Gateway:
                 message = f"Idempotency-Key must be at most {MAX_KEY_LENGTH} characters"
                 return _respond(400, error_bytes(message), headers)
             scope = (company.uuid, request.method, request.url.path, key)
-            print_ = fingerprint(request.url.query, raw)
+            signature = fingerprint(request.url.query, raw)
             stored = state.idempotency.lookup(scope, now)
             if stored is not None:
-                if stored.fingerprint != print_:
+                if stored.fingerprint != signature:
                     message = (
                         "Idempotency-Key has already been used with a different request; "
                         "use a new key for a new request"
@@ -119,7 +119,7 @@ class Gateway:
                 return _respond(stored.status, stored.body, headers)
             status, body = self._run(handler, call)
             if 200 <= status < 300:
-                state.idempotency.store(scope, Stored(print_, status, body, now))
+                state.idempotency.store(scope, Stored(signature, status, body, now))
             headers["X-Idempotency-Cached"] = "false"
             return _respond(status, body, headers)
 

@@ -51,6 +51,7 @@ class Rules:
 
 
 def ref(co: Company, kind: str, label: str, field: str, value: str | None) -> Row | None:
+    """The live record a body's ``field`` refers to; 400 when the company has none."""
     if value is None:
         return None
     row = co.collections[kind].get(value)
@@ -60,6 +61,7 @@ def ref(co: Company, kind: str, label: str, field: str, value: str | None) -> Ro
 
 
 def search(term: str, fields: tuple[str, ...]) -> Predicate:
+    """The ``search`` filter: a case-insensitive substring of any of ``fields``."""
     needle = term.strip().lower()
 
     def keep(row: Row) -> bool:
@@ -70,4 +72,5 @@ def search(term: str, fields: tuple[str, ...]) -> Predicate:
 
 
 def changed(values: dict[str, Any], *names: str) -> bool:
+    """Whether a write sent any of ``names`` (references are checked only when sent)."""
     return any(name in values for name in names)

@@ -21,14 +21,15 @@ def dumps(value: Any) -> bytes:
 class Row:
     """One record: its public fields, its place in the timeline and its cached JSON."""
 
-    __slots__ = ("blob", "data", "seq", "summary", "updated_ms")
+    __slots__ = ("blob", "data", "rendered", "seq", "summary", "updated_ms")
 
     def __init__(self, data: dict[str, Any], updated_ms: int) -> None:
         self.data = data
         self.updated_ms = updated_ms
         self.seq = 0
-        self.blob: bytes | None = None
-        self.summary: bytes | None = None
+        self.blob: bytes | None = None  # the record's JSON
+        self.rendered: tuple[bytes, bytes] | None = None  # (embedded summary, JSON with it)
+        self.summary: bytes | None = None  # what other records embed of this one
 
     @property
     def uuid(self) -> str:
@@ -155,6 +156,7 @@ class Collection:
         row.updated_ms = updated_ms
         row.seq = seq
         row.blob = None
+        row.rendered = None
         row.summary = None
         self.rows[row.uuid] = row
         self.everything.put(row)
