@@ -1,0 +1,108 @@
+"""The resilience layer every connector composes: clients, auth flows, paginators, retries,
+rate limits and error mapping, shared by all vendors (docs/connectors.md)."""
+
+from __future__ import annotations
+
+from crossdock.connectors.http.auth import ApiKeyAuth, BearerAuth, StaticAuth
+from crossdock.connectors.http.client import (
+    ErrorMapper,
+    HttpOptions,
+    Landed,
+    RawPage,
+    VendorClient,
+    build_http_client,
+)
+from crossdock.connectors.http.errors import (
+    ConnectionFailed,
+    PagingCycle,
+    PagingError,
+    TotalMismatch,
+    error_class_for_status,
+    http_error,
+)
+from crossdock.connectors.http.paging import (
+    BodyCursorPaginator,
+    HeaderTokenPaginator,
+    OffsetPaginator,
+    PageNumberPaginator,
+    PageRequest,
+    Paginator,
+    dig,
+    header,
+)
+from crossdock.connectors.http.ratelimit import (
+    MemoryRateLimitBackend,
+    RateLimit,
+    RateLimitBackend,
+    RateLimitedTransport,
+    RateLimiter,
+)
+from crossdock.connectors.http.retry import NO_RETRY, RetryPolicy, parse_retry_after
+from crossdock.connectors.http.streams import Checkpoint, Page, Record, SeenIds, Stream
+from crossdock.connectors.http.token_auth import (
+    ClientCredentialsAuth,
+    LoginFlow,
+    LoginTokenAuth,
+    RefreshTokenAuth,
+    TokenAuth,
+)
+from crossdock.connectors.http.tokens import (
+    FernetTokenCipher,
+    MemoryTokenStore,
+    PlainCipher,
+    TokenCipher,
+    TokenRecord,
+    TokenStore,
+    credential_key,
+)
+
+__all__ = [
+    "NO_RETRY",
+    "ApiKeyAuth",
+    "BearerAuth",
+    "BodyCursorPaginator",
+    "Checkpoint",
+    "ClientCredentialsAuth",
+    "ConnectionFailed",
+    "ErrorMapper",
+    "FernetTokenCipher",
+    "HeaderTokenPaginator",
+    "HttpOptions",
+    "Landed",
+    "LoginFlow",
+    "LoginTokenAuth",
+    "MemoryRateLimitBackend",
+    "MemoryTokenStore",
+    "OffsetPaginator",
+    "Page",
+    "PageNumberPaginator",
+    "PageRequest",
+    "Paginator",
+    "PagingCycle",
+    "PagingError",
+    "PlainCipher",
+    "RateLimit",
+    "RateLimitBackend",
+    "RateLimitedTransport",
+    "RateLimiter",
+    "RawPage",
+    "Record",
+    "RefreshTokenAuth",
+    "RetryPolicy",
+    "SeenIds",
+    "StaticAuth",
+    "Stream",
+    "TokenAuth",
+    "TokenCipher",
+    "TokenRecord",
+    "TokenStore",
+    "TotalMismatch",
+    "VendorClient",
+    "build_http_client",
+    "credential_key",
+    "dig",
+    "error_class_for_status",
+    "header",
+    "http_error",
+    "parse_retry_after",
+]
