@@ -61,7 +61,7 @@ def source(api: Api) -> dict[str, Any]:
     admin = api.admin()
     company = api.make_company(admin, agencyId=AGENCY)
     ids = {}
-    for sync in ("orders", "products"):
+    for sync in ("orders", "products", "prices", "stock"):
         r = api.client.post(
             "/integrations",
             json={
@@ -369,3 +369,82 @@ def test_unknown_sync_type_and_other_tenants(api: Api, source: dict[str, Any]) -
         source["headers"], "prod@t", "agency", agencyId=AGENCY, syncs=["products"]
     )
     assert api.client.get("/orders", headers=no_orders).status_code == 404
+
+
+PRODUCT = {
+    "merchantProductId": "p1",
+    "title": "Mug",
+    "available": True,
+    "images": ["https://img/mug.jpg"],
+    "publish": True,
+    "price": 10.0,
+    "stockQuantity": 5,
+    "variants": [
+        {"merchantVariantId": "v1", "sku": "mug-red", "color": "Red"},
+        {"merchantVariantId": "v2", "sku": "mug-blue", "color": "Blue"},
+    ],
+}
+
+
+def test_prices_and_stock_update_the_products_they_name(api: Api, source: dict[str, Any]) -> None:
+    send(api, source, [{"id": "p1", "record": PRODUCT}], sync="products")
+    api.drain()
+    prices = send(
+        api,
+        source,
+        [
+            {
+                "id": "price-1",
+                "record": {"variants": [{"sku": "mug-red", "price": 12.5, "salePrice": 11.0}]},
+            }
+        ],
+        sync="prices",
+    )
+    send(
+        api,
+        source,
+        [
+            {
+                "id": "stock-1",
+                "record": {"merchantVariantId": "v2", "stockQuantity": 0, "available": False},
+            }
+        ],
+        sync="stock",
+    )
+    api.drain()
+    [product] = api.client.get("/products", headers=source["headers"]).json()
+    rows = {row["sku"]: row for row in product["data"]}
+    assert (rows["mug-red"]["price"], rows["mug-red"]["salePrice"]) == (12.5, 11.0)
+    assert (
+        rows["mug-blue"]["price"],
+        rows["mug-blue"]["stockQuantity"],
+        rows["mug-blue"]["available"],
+    ) == (10.0, 0, False)
+    assert product["version"] == 3
+    history = api.client.get(
+        f"/products/{product['crescoId']}/history", headers=source["headers"]
+    ).json()
+    assert [v["requestId"] for v in history][1] == prices
+    # the prices record is a master record of its own too
+    assert len(api.client.get("/prices", headers=source["headers"]).json()) == 1
+
+
+def test_system_results_report_every_item(api: Api, source: dict[str, Any]) -> None:
+    bad = {**ORDER, "currency": "XXX"}
+    request_id = send(api, source, [{"id": "o1", "record": ORDER}, {"id": "o2", "record": bad}])
+    api.drain()
+    results = api.client.get(
+        "/system_results", params={"requestId": request_id}, headers=source["headers"]
+    ).json()
+    by_object = {r["objectId"]: r for r in results}
+    assert by_object["o1"]["status"] == "created"
+    assert by_object["o1"]["direction"] == "source"
+    assert by_object["o2"]["status"] == "rejected"
+    assert by_object["o2"]["errors"][0]["field"] == "currency"
+    cresco_id = by_object["o1"]["crescoId"]
+    send(api, source, [{"id": "o1", "record": ORDER}])
+    api.drain()
+    history = api.client.get(
+        f"/system_results/{cresco_id}/{source['orders']}/history", headers=source["headers"]
+    ).json()
+    assert [r["status"] for r in history] == ["unchanged", "created"]

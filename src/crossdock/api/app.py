@@ -15,6 +15,7 @@ from crossdock.api.routers import (
     companies,
     integrations,
     records,
+    results,
     streams,
     systems,
     users,
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         integrations.router,
         systems.router,
         streams.router,
+        results.router,
         records.router,  # last: it ends with the /{syncType} catch-all
     ):
         app.include_router(router)

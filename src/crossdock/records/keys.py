@@ -25,5 +25,5 @@ INDEXED_KEYS: dict[str, tuple[str, ...]] = {
     ),
     "prices": ("merchantProductId", "merchantVariantId", "sku"),
     "stock": ("merchantProductId", "merchantVariantId", "sku"),
-    "customers": ("merchantCustomerId", "email", "phone", "externalId"),
+    "customers": ("merchantCustomerId", "email", "phone"),
 }

@@ -128,3 +128,29 @@ class RecordKey(Base):
     value: Mapped[str] = mapped_column(Text, primary_key=True)
 
     __table_args__ = (Index("ix_record_keys_lookup", "name", "value"),)
+
+
+class SystemResult(Base):
+    """What a system answered about a record: the hub's own verdict on each item a source sent
+    (``direction = "source"``), and, with publishing, each destination's response."""
+
+    __tablename__ = "system_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cresco_id: Mapped[str | None] = mapped_column(String(64))
+    integration_id: Mapped[str] = mapped_column(String(64))
+    company_id: Mapped[str] = mapped_column(String(64))
+    agency_id: Mapped[str] = mapped_column(String(64))
+    sync_type: Mapped[str] = mapped_column(String(64))
+    request_id: Mapped[str] = mapped_column(String(200))
+    object_id: Mapped[str] = mapped_column(String(500))
+    direction: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    errors: Mapped[list[dict[str, str]] | None] = mapped_column(JSONType)
+    response: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_system_results_record", "cresco_id", "integration_id", "id"),
+        Index("ix_system_results_company", "company_id", "at"),
+    )

@@ -27,6 +27,7 @@ from crossdock.store.records import (
     MasterRecord,
     MasterVersion,
     RecordKey,
+    SystemResult,
 )
 from crossdock.store.tables import Integration
 
@@ -156,11 +157,103 @@ def process_pending(session: Session, *, now: datetime, limit: int = 500) -> int
     if not rows:
         return 0
     masters = _load_masters(session, [(item.integration_id, object_key(item)) for item in rows])
+    products = _load_products(session, rows, masters)
     outcomes: list[dict[str, Any]] = []
     for item in rows:
-        outcomes.append(_apply(item, masters, now))
+        outcome = _apply(item, masters, now)
+        if item.sync_type in PRODUCT_PATCHES and outcome["status"] in ("created", "updated"):
+            record = masters[(item.integration_id, object_key(item))].row["record"]
+            _patch_products(item, record, masters, products, now)
+        outcomes.append(outcome)
     _write(session, masters, outcomes, now)
     return len(rows)
+
+
+# Prices and stock records also update the variants of the company's master products they
+# name (by merchantVariantId or sku): a price source and a product source can be different
+# systems, and the product destinations must see the new price.
+PRODUCT_PATCHES = ("prices", "stock")
+VARIANT_IDS = ("merchantVariantId", "sku")
+ProductIndex = dict[tuple[str, str, str], list[tuple[str, str]]]
+
+
+def _variant_ids(company_id: str, record: Any) -> set[tuple[str, str, str]]:
+    if not isinstance(record, dict):
+        return set()
+    return {
+        (company_id, name, value)
+        for name, value in merge.key_values(merge.flatten(record), VARIANT_IDS)
+    }
+
+
+def _load_products(
+    session: Session, rows: list[Pending], masters: dict[tuple[str, str], _Master]
+) -> ProductIndex:
+    """The master products the chunk's prices and stock records name, loaded into ``masters``."""
+    wanted: set[tuple[str, str, str]] = set()
+    for item in rows:
+        if item.sync_type in PRODUCT_PATCHES:
+            wanted |= _variant_ids(item.company_id, item.record)
+    index: ProductIndex = {}
+    if not wanted:
+        return index
+    table, keys = tables(MasterRecord), tables(RecordKey)
+    found = session.execute(
+        select(keys.c.name, keys.c.value, table)
+        .join(table, table.c.cresco_id == keys.c.cresco_id)
+        .where(
+            table.c.sync_type == "products",
+            table.c.deleted.is_(False),
+            tuple_(table.c.company_id, keys.c.name, keys.c.value).in_(sorted(wanted)),
+        )
+    )
+    for row in found.mappings():
+        master_key = (row["integration_id"], row["object_key"])
+        columns = {k: v for k, v in row.items() if k not in ("name", "value")}
+        masters.setdefault(master_key, _Master(columns, is_new=False))
+        index.setdefault((row["company_id"], row["name"], row["value"]), []).append(master_key)
+    return index
+
+
+def _patch_products(
+    item: Pending,
+    record: dict[str, Any],
+    masters: dict[tuple[str, str], _Master],
+    products: ProductIndex,
+    now: datetime,
+) -> None:
+    variant_keys = VARIANT_KEYS.get("products", VARIANT_IDS)
+    for row in merge.flatten(record):
+        patch = {k: v for k, v in row.items() if k != "merchantProductId"}
+        targets = {
+            master_key
+            for name, value in merge.key_values([row], VARIANT_IDS)
+            for master_key in products.get((item.company_id, name, value), ())
+        }
+        for master_key in sorted(targets):
+            master = masters[master_key]
+            product = master.row["record"]
+            if master.row["deleted"] or not isinstance(product, dict):
+                continue
+            if isinstance(product.get("variants"), list):
+                patched = merge.deep_merge(
+                    product, {"variants": [patch]}, variant_keys=variant_keys, subitem_keys={}
+                )
+            else:
+                patched = merge.deep_merge(
+                    product, patch, variant_keys=variant_keys, subitem_keys={}
+                )
+            if merge.canonical(patched) == merge.canonical(product):
+                continue
+            _new_version(
+                master,
+                item._replace(object_id=master.row["object_id"]),
+                patched,
+                _parts_of(master.row),
+                now,
+                {},
+                deleted=False,
+            )
 
 
 def _load_masters(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], _Master]:
@@ -181,7 +274,7 @@ def _apply(item: Pending, masters: dict[tuple[str, str], _Master], now: datetime
     sync_type = item.sync_type
     key = (item.integration_id, object_key(item))
     master = masters.get(key)
-    outcome: dict[str, Any] = {"id": item.id, "processed_at": now, "errors": None}
+    outcome: dict[str, Any] = {"id": item.id, "item": item, "errors": None}
     current = master.row if master is not None and not master.row["deleted"] else None
     variant_keys = VARIANT_KEYS.get(sync_type, ())
     subitem_keys = SUBITEM_KEYS_BY_SYNC_TYPE.get(sync_type, {})
@@ -275,6 +368,10 @@ def _apply(item: Pending, masters: dict[tuple[str, str], _Master], now: datetime
     return _new_version(master, item, record, parts, now, outcome, deleted=False)
 
 
+def _parts_of(row: dict[str, Any]) -> list[tuple[str, dict[str, Any]]] | None:
+    return None if row.get("parts") is None else _parts(row)
+
+
 def _parts(current: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return [(p["id"], p["record"]) for p in current.get("parts") or []]
 
@@ -362,6 +459,26 @@ def _write(
         ]
         if keys:
             session.execute(insert(RecordKey), keys)
+    session.execute(
+        insert(SystemResult),
+        [
+            {
+                "cresco_id": outcome.get("cresco_id"),
+                "integration_id": outcome["item"].integration_id,
+                "company_id": outcome["item"].company_id,
+                "agency_id": outcome["item"].agency_id,
+                "sync_type": outcome["item"].sync_type,
+                "request_id": outcome["item"].request_id,
+                "object_id": outcome["item"].object_id,
+                "direction": "source",
+                "status": outcome["status"],
+                "errors": outcome.get("errors"),
+                "response": None,
+                "at": now,
+            }
+            for outcome in outcomes
+        ],
+    )
     item_table = tables(IngestItem)
     session.execute(
         update(item_table).where(item_table.c.id == bindparam("b_id")),
