@@ -118,6 +118,26 @@ async def test_import_validation(overrides: dict[str, Any], status: int, code: s
         assert status_after["counts"]["greenLots"] == 150
 
 
+async def test_text_with_quotes_and_unicode_round_trips() -> None:
+    async with open_api() as api:
+        name = 'Caf\u00e9 "\u00d1u\u00f1oa" back\\slash\ttab \u2615'
+        body = lot_import(name=name, icoNumber="</script>", externalId="erp-\u00e9")
+        created = (await api.ok(IMPORT, body))["result"]["greenLot"]
+        assert (created["name"], created["icoNumber"]) == (name, "</script>")
+        assert (await get_lot(api, created["id"]))["externalId"] == "erp-\u00e9"
+
+
+async def test_lone_surrogates_are_refused_not_crashed_on() -> None:
+    async with open_api() as api:
+        text = json.dumps(lot_import(name="Kenya \ud800"))  # escaped, so it can be sent
+        r = await api.http.post(
+            f"/rpc/v1/{IMPORT}",
+            content=text,
+            headers={"Authorization": f"Bearer {api.token}", "Content-Type": "application/json"},
+        )
+        assert error_of(r) == (400, "invalid_parameter")
+
+
 async def test_location_id_and_external_id_must_agree() -> None:
     async with open_api() as api:
         lot = await get_lot(api, DOC_LOT)

@@ -10,19 +10,37 @@ whenever a write changes the lot.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from typing import Any
+from json.encoder import encode_basestring
 
 from crossdock.sandboxes.cropster.values import Price, Weight, format_ms
 
+# Lots are written out with f-strings rather than json.dumps of a dict: a fresh page of 100
+# lots serializes in well under half the time. Strings go through the json module's own
+# escaping; numbers are finite floats or ints (params.py refuses anything else), whose repr
+# is valid JSON.
 
-def _dumps(value: dict[str, Any]) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+def _text(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
 
 
-def _weight(amount: float, unit: str) -> dict[str, Any]:
-    return {"amount": amount, "unit": unit}
+def _weight(weight: Weight) -> str:
+    return f'{{"amount":{weight.amount!r},"unit":"{weight.unit}"}}'
+
+
+def _price(price: Price | None) -> str:
+    if price is None:
+        return "null"
+    return f'{{"amount":{price.amount!r},"currency":"{price.currency}"}}'
+
+
+def _parts(parts: list[tuple[str, Weight]]) -> str:
+    return "[" + ",".join(f'{{"id":"{i}","weight":{_weight(w)}}}' for i, w in parts) + "]"
+
+
+def _stamps(created: int, updated: int) -> str:
+    return f'"createdAt":"{format_ms(created)}","updatedAt":"{format_ms(updated)}"'
 
 
 @dataclass(slots=True, eq=False)
@@ -33,8 +51,8 @@ class Location:
     unit: str
     """The unit lots at this location are weighed in when the seed creates them."""
 
-    def ref(self) -> dict[str, str]:
-        return {"id": self.id, "externalId": self.external_id}
+    def ref(self) -> str:
+        return f'{{"id":"{self.id}","externalId":{_text(self.external_id)}}}'
 
 
 @dataclass(slots=True, eq=False)
@@ -58,21 +76,11 @@ class GreenLot:
 
     def to_json(self) -> str:
         if self.cached is None:
-            price = self.price
-            self.cached = _dumps(
-                {
-                    "id": self.id,
-                    "name": self.name,
-                    "icoNumber": self.ico_number,
-                    "externalId": self.external_id,
-                    "weight": _weight(self.weight.amount, self.weight.unit),
-                    "price": None
-                    if price is None
-                    else {"amount": price.amount, "currency": price.currency},
-                    "location": self.location.ref(),
-                    "createdAt": format_ms(self.created),
-                    "updatedAt": format_ms(self.updated),
-                }
+            self.cached = (
+                f'{{"id":"{self.id}","name":{_text(self.name)},'
+                f'"icoNumber":{_text(self.ico_number)},"externalId":{_text(self.external_id)},'
+                f'"weight":{_weight(self.weight)},"price":{_price(self.price)},'
+                f'"location":{self.location.ref()},{_stamps(self.created, self.updated)}}}'
             )
         return self.cached
 
@@ -93,21 +101,12 @@ class RoastedLot:
 
     def to_json(self) -> str:
         if self.cached is None:
-            self.cached = _dumps(
-                {
-                    "id": self.id,
-                    "name": self.name,
-                    "roastedDate": format_ms(self.roasted),
-                    "startWeight": _weight(self.start_weight.amount, self.start_weight.unit),
-                    "endWeight": _weight(self.end_weight.amount, self.end_weight.unit),
-                    "location": self.location.ref(),
-                    "greenLots": [
-                        {"id": lot_id, "weight": _weight(w.amount, w.unit)}
-                        for lot_id, w in self.green_lots
-                    ],
-                    "createdAt": format_ms(self.created),
-                    "updatedAt": format_ms(self.updated),
-                }
+            self.cached = (
+                f'{{"id":"{self.id}","name":{_text(self.name)},'
+                f'"roastedDate":"{format_ms(self.roasted)}",'
+                f'"startWeight":{_weight(self.start_weight)},'
+                f'"endWeight":{_weight(self.end_weight)},"location":{self.location.ref()},'
+                f'"greenLots":{_parts(self.green_lots)},{_stamps(self.created, self.updated)}}}'
             )
         return self.cached
 
@@ -127,19 +126,10 @@ class BlendedLot:
 
     def to_json(self) -> str:
         if self.cached is None:
-            self.cached = _dumps(
-                {
-                    "id": self.id,
-                    "name": self.name,
-                    "blendedDate": format_ms(self.blended),
-                    "weight": _weight(self.weight.amount, self.weight.unit),
-                    "location": self.location.ref(),
-                    "roastedLots": [
-                        {"id": lot_id, "weight": _weight(w.amount, w.unit)}
-                        for lot_id, w in self.roasted_lots
-                    ],
-                    "createdAt": format_ms(self.created),
-                    "updatedAt": format_ms(self.updated),
-                }
+            self.cached = (
+                f'{{"id":"{self.id}","name":{_text(self.name)},'
+                f'"blendedDate":"{format_ms(self.blended)}","weight":{_weight(self.weight)},'
+                f'"location":{self.location.ref()},"roastedLots":{_parts(self.roasted_lots)},'
+                f"{_stamps(self.created, self.updated)}}}"
             )
         return self.cached

@@ -138,6 +138,11 @@ def text(value: object, path: str, *, required: bool) -> str | None:
         return None
     if not isinstance(value, str):
         raise invalid(f"{path} must be a string")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        # A lone surrogate ("\ud800") parses as JSON but can never be written back out.
+        raise invalid(f"{path} is not valid Unicode text") from None
     value = value.strip()
     if not value:
         if required:
