@@ -42,6 +42,10 @@ class VendorSettings(SystemSettings):
 class CroSettings(VendorSettings):
     token: str = secret("The bearer token issued by CRO Software.")
     tenantId: int = Field(description="The x-tenant-id to send.")
+    locationId: int | None = Field(
+        default=None,
+        description="The location new customers are created at; default the first active one.",
+    )
 
 
 class CareCloudSettings(VendorSettings):
@@ -116,11 +120,18 @@ class Catalog:
         return iter(self.systems.values())
 
 
+async def _cro_connection_test(settings: dict[str, Any]) -> None:
+    # Imported here: the connector imports this module for its settings model.
+    from crossdock.connectors.cro import connection_test
+
+    await connection_test(settings)
+
+
 def default_catalog() -> Catalog:
     """The built-in ``api`` system and every vendor Crossdock knows.
 
-    Vendor connectors are not built yet: their systems are listed so integrations can be
-    created and configured, but activation refuses them until a connector provides a test.
+    Systems whose connector is not built yet are listed so integrations can be created and
+    configured, but activation refuses them until a connector provides a test.
     """
     catalog = Catalog()
     catalog.register(
@@ -132,7 +143,16 @@ def default_catalog() -> Catalog:
             needs_connection_test=False,
         )
     )
-    catalog.register(System("cro", "CRO Software", CroSettings, ("customers",), auth_type="bearer"))
+    catalog.register(
+        System(
+            "cro",
+            "CRO Software",
+            CroSettings,
+            ("customers",),
+            auth_type="bearer",
+            connection_test=_cro_connection_test,
+        )
+    )
     catalog.register(
         System("carecloud", "CareCloud", CareCloudSettings, ("customers",), auth_type="login")
     )

@@ -12,6 +12,7 @@ from crossdock.connectors.http.client import (
     VendorClient,
     build_http_client,
 )
+from crossdock.connectors.http.clock import ServerClock
 from crossdock.connectors.http.errors import (
     ConnectionFailed,
     PagingCycle,
@@ -90,6 +91,7 @@ __all__ = [
     "RefreshTokenAuth",
     "RetryPolicy",
     "SeenIds",
+    "ServerClock",
     "StaticAuth",
     "Stream",
     "TokenAuth",

@@ -25,6 +25,7 @@ import anyio
 import httpx
 import structlog
 
+from crossdock.connectors.http.clock import ServerClock
 from crossdock.connectors.http.errors import ConnectionFailed, connection_error
 from crossdock.connectors.http.paging import PageRequest, Paginator, dig
 from crossdock.connectors.http.ratelimit import RateLimitedTransport, RateLimiter
@@ -60,12 +61,13 @@ def build_http_client(
     rate_limiter: RateLimiter | None = None,
     headers: Mapping[str, str] | None = None,
     options: HttpOptions | None = None,
+    server_clock: ServerClock | None = None,
 ) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` for one vendor credential, keep-alive pooled, timeouts explicit.
 
     ``transport`` defaults to a pooled HTTP transport; a ``rate_limiter`` wraps whichever
     transport is used, so every request with the credential (logins and retries too) waits
-    for its bucket.
+    for its bucket. A ``server_clock`` observes every response's ``Date``.
     """
     options = options or HttpOptions()
     inner = transport or httpx.AsyncHTTPTransport(
@@ -85,6 +87,7 @@ def build_http_client(
         timeout=options.timeout,
         headers={"User-Agent": options.user_agent, "Accept": "application/json", **(headers or {})},
         follow_redirects=False,
+        event_hooks={"response": [server_clock.observe]} if server_clock else None,
     )
 
 
