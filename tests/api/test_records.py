@@ -448,3 +448,47 @@ def test_system_results_report_every_item(api: Api, source: dict[str, Any]) -> N
         f"/system_results/{cresco_id}/{source['orders']}/history", headers=source["headers"]
     ).json()
     assert [r["status"] for r in history] == ["unchanged", "created"]
+
+
+def test_the_seeds_own_samples_through_streams_batch(api: Api, source: dict[str, Any]) -> None:
+    """The docs' order, shipment, cancel, return and product samples, sent as-is."""
+    from tests.records.test_schemas_seed import seed_sample
+
+    order = seed_sample("Create a New Order")
+    first = send(api, source, [{"id": "order-1", "record": order}])
+    follow_ups = [
+        send(api, source, [{"id": "order-123", "record": seed_sample(title), "merge": True}])
+        for title in ("Shipment Order", "Cancel Order", "Return Order")
+    ]
+    product = send(
+        api,
+        source,
+        [{"id": "product-1", "record": seed_sample("Create / Update Product")}],
+        sync="products",
+    )
+    api.drain()
+    statuses = [outcome(api, source, r)["items"][0]["status"] for r in (first, *follow_ups)]
+    assert statuses == ["created", "created", "updated", "updated"]
+    assert [i["status"] for i in outcome(api, source, product)["items"]] == ["created"]
+    [found] = orders(
+        api,
+        source,
+        **{"data.systemOrderNumber": "order-1", "_sort": "updatedAt:desc", "limit": "10"},
+    )
+    assert found["objectId"] == "order-1"
+    assert [row["systemOrderItemId"] for row in found["data"]] == ["a1", "a2"]
+    assert found["data"][0]["shipments"][0]["shipmentId"] == "tracking-123"
+    assert found["data"][0]["addresses"]["billing"]["country"] == "SG"
+    [merged] = orders(api, source, **{"data.systemOrderNumber": "order123"})
+    assert merged["objectId"] == "order-123"
+    assert merged["version"] == 3
+    line_a = next(row for row in merged["data"] if row["systemOrderItemId"] == "a")
+    assert [s["shipmentId"] for s in line_a["shipments"]] == ["tracking123"]
+    assert [c["cancelId"] for c in line_a["cancels"]] == ["cancel001", "cancel002"]
+    assert [r["returnId"] for r in line_a["returns"]] == ["return-01", "return-02"]
+    assert line_a["itemStatus"] == "partiallyRefunded"
+    [products] = api.client.get(
+        "/products", params={"data.sku": "a3"}, headers=source["headers"]
+    ).json()
+    assert len(products["data"]) == 4
+    assert products["data"][2]["overwrites"]["system:lazada_sg"]["stockQuantity"] == 888
