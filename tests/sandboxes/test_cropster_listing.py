@@ -242,6 +242,7 @@ async def test_get_green_lot_details_by_ids_keeps_order_and_drops_repeats() -> N
         ({"params": {}}, 422, "missing_parameter"),
         ({"params": {"greenLotIds": []}}, 400, "invalid_parameter"),
         ({"params": {"greenLotIds": ["not-a-uuid"]}}, 400, "invalid_parameter"),
+        ({"params": {"greenLotIds": ["550e8400-e29b-41d4-a716-446655440000\n"]}}, 400, None),
         ({"params": {"greenLotIds": "550e8400-e29b-41d4-a716-446655440000"}}, 400, None),
         ({"params": {"greenLotIds": ["550e8400-e29b-41d4-a716-446655440000"] * 101}}, 400, None),
         ({"params": {"ids": ["550e8400-e29b-41d4-a716-446655440000"]}}, 400, None),

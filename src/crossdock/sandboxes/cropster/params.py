@@ -31,7 +31,7 @@ MAX_LIMIT = 100
 MAX_IDS = 100
 MAX_TEXT = 255
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def ids(params: dict[str, Any], name: str) -> list[str]:
 def uuid_text(value: object, path: str) -> str:
     if value is None:
         raise missing(f"{path} is required")
-    if not isinstance(value, str) or not _UUID.match(value):
+    if not isinstance(value, str) or not _UUID.fullmatch(value):
         raise invalid(f"{path} must be a UUID")
     return value.lower()
 

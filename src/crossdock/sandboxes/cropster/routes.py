@@ -35,7 +35,7 @@ from crossdock.sandboxes.cropster.methods import METHODS, Method
 from crossdock.sandboxes.cropster.params import parse_body
 from crossdock.sandboxes.cropster.state import RPC_BASE, CropsterState
 
-_METHOD_NAME = re.compile(r"^[A-Za-z]+\.[A-Za-z]+\.[A-Za-z]+$")
+_METHOD_NAME = re.compile(r"[A-Za-z]+\.[A-Za-z]+\.[A-Za-z]+")
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -86,7 +86,7 @@ def _resolve(name: str) -> Method:
     method = METHODS.get(name)
     if method is not None:
         return method
-    if not _METHOD_NAME.match(name):
+    if not _METHOD_NAME.fullmatch(name):
         raise invalid(f"malformed URL: {name!r} is not {{domain}}.{{subdomain}}.{{operation}}")
     raise not_found(f"no such method: {name}")
 
