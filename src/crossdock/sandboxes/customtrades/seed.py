@@ -12,6 +12,8 @@ from __future__ import annotations
 import gc
 import random
 from bisect import bisect_right
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from crossdock.sandboxes.base import seeddata
@@ -37,6 +39,8 @@ from crossdock.sandboxes.customtrades.seedkit import (
 )
 from crossdock.sandboxes.customtrades.store import Row
 from crossdock.sandboxes.customtrades.timefmt import DAY_MS, iso_ms
+
+HOURS = tuple(f"{hour:02d}:00" for hour in range(24))
 
 
 class CompanySeeder:
@@ -210,8 +214,8 @@ class CompanySeeder:
                 "estimated_amount": estimated,
                 "actual_amount": round(estimated * (0.85 + r() * 0.3), 2) if done else None,
                 "scheduled_date": scheduled,
-                "scheduled_time_start": f"{hour:02d}:00" if scheduled else None,
-                "scheduled_time_end": f"{hour + 2:02d}:00" if scheduled else None,
+                "scheduled_time_start": HOURS[hour] if scheduled else None,
+                "scheduled_time_end": HOURS[hour + 2] if scheduled else None,
                 "scheduled_start_at": scheduled,
                 "started_at": started,
                 "completed_at": iso_ms(created + span * 4 // 5) if done else None,
@@ -219,7 +223,7 @@ class CompanySeeder:
                 "paid_at": None,
                 "internal_notes": None,
                 "customer_notes": NOTES[int(r() * len(NOTES))] if r() < 0.1 else None,
-                "created_at": iso_ms(created),
+                "created_at": iso_ms(created) if span else stamp,
                 "updated_at": stamp,
                 "deleted_at": stamp if r() < 0.02 else None,
             }
@@ -272,13 +276,29 @@ def build_company(
 ) -> Company:
     seeder = CompanySeeder(seed, index, stamper)
     co = seeder.company(name=name)
-    # Millions of new dicts would trigger the cyclic collector over and over, for nothing:
-    # seed data has no cycles. Pausing it halves the time of a large seed.
-    paused = gc.isenabled()
+    seeder.populate(co, customers)
+    return co
+
+
+FREEZE_FROM = 100_000
+
+
+@contextmanager
+def collector_paused(records: int) -> Iterator[None]:
+    """Keep the cyclic garbage collector out of seeding, and out of large seeds afterwards.
+
+    Seed data holds no reference cycles (refcounting frees it), yet millions of new objects
+    would trigger collection after collection while it is built: pausing the collector halves
+    the time of a large seed. Afterwards a large seed is frozen (``gc.freeze``), so that later
+    full collections do not walk it, which would stall requests for seconds. Small seeds, as in
+    tests, are left to the collector, since freezing is process-wide.
+    """
+    running = gc.isenabled()
     gc.disable()
     try:
-        seeder.populate(co, customers)
+        yield
     finally:
-        if paused:
+        if records >= FREEZE_FROM:
+            gc.freeze()
+        if running:
             gc.enable()
-    return co

@@ -14,7 +14,7 @@ from crossdock.sandboxes.customtrades.seedkit import (
     spread_times,
 )
 from crossdock.sandboxes.customtrades.store import Row
-from crossdock.sandboxes.customtrades.timefmt import DAY_MS, add_days, iso_day, iso_ms
+from crossdock.sandboxes.customtrades.timefmt import DAY_MS, iso_day, iso_ms
 
 if TYPE_CHECKING:
     from crossdock.sandboxes.customtrades.seed import CompanySeeder
@@ -109,10 +109,10 @@ def seed_invoices(
     r = rng.random
     times = spread_times(rng, count, seeder.lo_dependent, SEED_ANCHOR_MS)
     made: list[tuple[Row, int]] = []
-    payments: list[tuple[int, Row, int]] = []  # (when, invoice, amount in cents)
+    payments: list[tuple[int, Row, int, int]] = []  # (when, invoice, amount, its total)
     # Invoices repeat the same few line combinations: price each once (and share the
     # line items, which are never changed in place: an update replaces the whole list).
-    priced: dict[tuple[tuple[int, int], ...], dict[str, Any]] = {}
+    priced: dict[tuple[tuple[int, int], ...], tuple[dict[str, Any], int]] = {}
     for ms in times:
         span = int((3 + r() * 40) * DAY_MS)
         created = ms - span
@@ -124,16 +124,18 @@ def seed_invoices(
         picks = tuple(
             (int(r() * len(CATALOGUE)), 1 + int(r() * 3)) for _ in range(1 + int(r() * 3))
         )
-        totals = priced.get(picks)
-        if totals is None:
+        memo = priced.get(picks)
+        if memo is None:
             lines = [
                 {"description": d, "quantity": q, "unit_price": p, "tax_rate": t}
                 for (d, p, t), q in ((CATALOGUE[i], q) for i, q in picks)
             ]
-            totals = priced[picks] = invoice_totals(lines, 0, 0)
+            totals = invoice_totals(lines, 0, 0)
+            memo = priced[picks] = (totals, cents(totals["total_amount"]))
+        totals, total = memo
         issue = iso_day(created)
-        due = add_days(issue, 30)
-        overdue_possible = add_days(due, 1) < iso_day(SEED_ANCHOR_MS)
+        due = iso_day(created + 30 * DAY_MS)
+        overdue_possible = created + 31 * DAY_MS < SEED_ANCHOR_MS
         roll = r()
         if roll < 0.1:
             status = "Draft"
@@ -172,25 +174,32 @@ def seed_invoices(
         }
         row = seeder.store(co, "invoices", record, ms)
         made.append((row, created))
-        total = cents(totals["total_amount"])
         if status == "Paid":
             first = total if r() < 0.8 else total // 2
-            payments.append((created + span // 3, row, first))
+            payments.append((created + span // 3, row, first, total))
             if first < total:
-                payments.append((ms, row, total - first))
+                payments.append((ms, row, total - first, total))
         elif status in ("Pending", "Overdue") and r() < 0.25:
-            payments.append((ms, row, total // 2))
+            payments.append((ms, row, total // 2, total))
     numbering = co.numbering["invoice"]
     for row, _ in sorted(made, key=lambda item: item[1]):
         row.data["invoice_number"] = numbering.take()
     seed_payments(seeder, co, payments)
 
 
-def seed_payments(seeder: CompanySeeder, co: Company, planned: list[tuple[int, Row, int]]) -> None:
+METHODS = {"credit_card": "visa", "ach": "bank_transfer"}
+
+
+def seed_payments(
+    seeder: CompanySeeder, co: Company, planned: list[tuple[int, Row, int, int]]
+) -> None:
+    """Payments in the order they were made; each invoice is paid what its payments sum to."""
     rng = seeder.rng
     r = rng.random
+    owner = co.owner_id
+    paid: dict[str, int] = {}
     planned.sort(key=lambda item: item[0])
-    for number, (ms, invoice, amount) in enumerate(planned, start=1):
+    for number, (ms, invoice, amount, total) in enumerate(planned, start=1):
         kind = ("credit_card", "credit_card", "ach", "check", "cash")[int(r() * 5)]
         fee = round(amount * 0.029) + 30 if kind == "credit_card" else 0
         stamp = iso_ms(ms)
@@ -200,7 +209,7 @@ def seed_payments(seeder: CompanySeeder, co: Company, planned: list[tuple[int, R
             "invoice_uuid": invoice.data["uuid"],
             "customer_uuid": invoice.data["customer_uuid"],
             "payment_type": kind,
-            "payment_method": {"credit_card": "visa", "ach": "bank_transfer"}.get(kind),
+            "payment_method": METHODS.get(kind),
             "amount": dollars(amount),
             "processing_fee": dollars(fee),
             "net_amount": dollars(amount - fee),
@@ -212,15 +221,15 @@ def seed_payments(seeder: CompanySeeder, co: Company, planned: list[tuple[int, R
             "notes": None,
             "status": "Completed",
             "processed_at": stamp,
-            "created_by_user_id": co.owner_id,
+            "created_by_user_id": owner,
             "created_at": stamp,
             "updated_at": stamp,
             "deleted_at": None,
         }  # fmt: skip
         row = seeder.store(co, "payments", record, ms)
-        co.payments_by_invoice.setdefault(invoice.uuid, []).append(row.uuid)
-        data = invoice.data
-        paid = cents(data["paid_amount"]) + amount
-        data["paid_amount"] = dollars(paid)
-        data["balance_amount"] = dollars(cents(data["total_amount"]) - paid)
+        key = invoice.uuid
+        co.payments_by_invoice.setdefault(key, []).append(row.uuid)
+        so_far = paid[key] = paid.get(key, 0) + amount
+        invoice.data["paid_amount"] = dollars(so_far)
+        invoice.data["balance_amount"] = dollars(total - so_far)
     co.payment_numbers = len(planned)

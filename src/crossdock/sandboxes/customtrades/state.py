@@ -33,7 +33,7 @@ from crossdock.sandboxes.customtrades.errors import (
 )
 from crossdock.sandboxes.customtrades.idempotency import IdempotencyStore
 from crossdock.sandboxes.customtrades.resources import RULES
-from crossdock.sandboxes.customtrades.seed import build_company
+from crossdock.sandboxes.customtrades.seed import build_company, collector_paused
 from crossdock.sandboxes.customtrades.seedkit import SEED_ANCHOR_MS, fake_customer
 from crossdock.sandboxes.customtrades.usage import UsageMeter
 
@@ -92,10 +92,12 @@ class CustomTradesState(VendorState):
         self.seed = seed
         self.stamper = Stamper(self.clock, SEED_ANCHOR_MS)
         other = 0 if records <= 0 else min(1000, max(3, records // 10))
-        companies = [
-            build_company(seed, 0, records, self.stamper),
-            build_company(seed, 1, other, self.stamper),
-        ]
+        self.companies = {}  # the old world is freed before the new one is built
+        with collector_paused(records):
+            companies = [
+                build_company(seed, 0, records, self.stamper),
+                build_company(seed, 1, other, self.stamper),
+            ]
         self.companies = {co.uuid: co for co in companies}
         self.keys = {
             _hash(self.primary_key): ApiKey(companies[0].uuid, "Primary key"),
