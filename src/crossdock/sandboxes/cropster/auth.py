@@ -9,6 +9,7 @@ in the vendor's sample, so a client that trusts it renews a second early.
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -183,7 +184,7 @@ class Credentials:
                 429,
                 "too_many_requests",
                 f"rate limit of {self.rate:g} requests per second exceeded",
-                {"Retry-After": str(max(1, int(-(-wait // 1))))},
+                {"Retry-After": str(max(1, math.ceil(wait)))},
             )
 
     def expire_all(self) -> int:
