@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import random
+import uuid
 from collections import Counter
 
 import pytest
 
 from crossdock.sandboxes.base import Clock
 from crossdock.sandboxes.customtrades import CustomTradesConfig
-from crossdock.sandboxes.customtrades.billing import cents
+from crossdock.sandboxes.customtrades.billing import cents, invoice_totals
 from crossdock.sandboxes.customtrades.company import KINDS, Company
 from crossdock.sandboxes.customtrades.records import Listing, list_rows
 from crossdock.sandboxes.customtrades.resources import RULES
+from crossdock.sandboxes.customtrades.seedkit import make_uuids
 from crossdock.sandboxes.customtrades.state import CustomTradesState
 
 
@@ -27,6 +30,14 @@ def snapshot(state: CustomTradesState) -> list[object]:
                                               for k in KINDS})
         for co in state.companies.values()
     ]  # fmt: skip
+
+
+def test_bulk_ids_are_uuid4() -> None:
+    made = make_uuids(random.Random(5), 2000)
+    assert len(set(made)) == 2000
+    for text in made:
+        parsed = uuid.UUID(text)
+        assert (str(parsed), parsed.version, parsed.variant) == (text, 4, uuid.RFC_4122)
 
 
 def test_same_seed_same_records_other_seed_other_records() -> None:
@@ -86,8 +97,10 @@ def test_invoices_agree_with_their_payments(large: Company) -> None:
         assert cents(data["paid_amount"]) == paid
         assert cents(data["balance_amount"]) == cents(data["total_amount"]) - paid
         assert (data["status"] == "Paid") == (paid == cents(data["total_amount"]))
-        line_total = sum(cents(line["amount"]) for line in data["line_items"])
-        assert cents(data["subtotal"]) == line_total
+        # Seeding sums pre-priced lines; the billing rules must agree to the cent.
+        recomputed = invoice_totals(data["line_items"], data["discount_amount"], paid)
+        for field, value in recomputed.items():
+            assert data[field] == value, field
         statuses[data["status"]] += 1
     assert set(statuses) == {"Draft", "Pending", "Paid", "Overdue"}
 

@@ -5,6 +5,11 @@ Handlers are plain functions of a ``Call`` that return the ``data`` member as JS
 gateway wraps it in ``{"success": true, "data": ...}``, adds the usage headers and stores or
 replays idempotent responses. Handlers run under the state lock without awaiting anything, so
 a request's check-and-act is atomic: ten concurrent repeats of one key act exactly once.
+
+Where the vendor's reference is silent, the gateway chooses: 401s carry no usage headers (no
+company is known yet); only 2xx responses are stored for replay; a key reused with another
+query or body answers 422, as Stripe does; keys apply to every method, reads included, as the
+vendor's own example (a key on ``GET /companies/me``) suggests.
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ from crossdock.sandboxes.customtrades.seedkit import (
     existed_by,
     fake_customer,
     make_uuid,
+    make_uuids,
     phone_number,
     spread_times,
 )
@@ -152,11 +153,12 @@ class CompanySeeder:
         rng = self.rng
         r = rng.random
         times = spread_times(rng, count, self.lo, SEED_ANCHOR_MS)
+        ids = make_uuids(rng, count)
         rows: list[Row] = []
         for n, ms in enumerate(times):
             created = ms - int(r() * 20 * DAY_MS) if r() < 0.4 else ms
             stamp = iso_ms(ms)
-            record = fake_customer(rng, n, locations, make_uuid(rng))
+            record = fake_customer(rng, n, locations, ids[n])
             record["created_at"] = iso_ms(created) if created != ms else stamp
             record["updated_at"] = stamp
             record["deleted_at"] = stamp if r() < 0.02 else None
@@ -177,6 +179,7 @@ class CompanySeeder:
         times = self.job_times = spread_times(rng, count, self.lo_dependent, SEED_ANCHOR_MS)
         techs = [key for key, user in co.users.items() if user["role"] == "technician"]
         statuses = [status for status, weight in JOB_STATUSES for _ in range(weight)]
+        ids = iter(make_uuids(rng, count))
         made: list[tuple[Row, int]] = []
         for ms in times:
             status = statuses[int(r() * len(statuses))]
@@ -195,7 +198,7 @@ class CompanySeeder:
             estimated = round(150 + r() * 4000, 2)
             stamp = iso_ms(ms)
             record = {
-                "uuid": make_uuid(rng),
+                "uuid": next(ids),
                 "job_number": None,
                 "customer_uuid": customer["uuid"],
                 "location_uuid": locations[int(r() * len(locations))],
@@ -246,11 +249,12 @@ class CompanySeeder:
         r = rng.random
         times = spread_times(rng, count, self.lo_dependent, SEED_ANCHOR_MS)
         users = list(co.users)
+        ids = iter(make_uuids(rng, count))
         for ms in times:
             job = self.pick_job(jobs, ms - HOUR_MS)
             if job is None:
                 continue
-            key = make_uuid(rng)
+            key = next(ids)
             stamp = iso_ms(ms)
             record = {
                 "uuid": key,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from crossdock.sandboxes.customtrades.billing import cents, dollars, estimate_price, invoice_totals
+from crossdock.sandboxes.customtrades.billing import dollars, estimate_price, price_lines
 from crossdock.sandboxes.customtrades.company import Company
 from crossdock.sandboxes.customtrades.seedkit import (
     CATALOGUE,
     SEED_ANCHOR_MS,
     existed_by,
-    make_uuid,
+    make_uuids,
     spread_times,
 )
 from crossdock.sandboxes.customtrades.store import Row
@@ -32,6 +32,7 @@ def seed_estimates(
     r = rng.random
     times = spread_times(rng, count, seeder.lo_dependent, SEED_ANCHOR_MS)
     templates = list(co.templates.values())
+    ids = iter(make_uuids(rng, count))
     made: list[tuple[Row, int]] = []
     # Few combinations of template, tier and add-ons exist: price each once.
     prices: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -63,7 +64,7 @@ def seed_estimates(
             price = prices[memo] = estimate_price(template, choices)
         stamp = iso_ms(ms)
         record = {
-            "uuid": make_uuid(rng),
+            "uuid": next(ids),
             "estimate_number": None,
             "customer_uuid": customer_uuid,
             "job_uuid": None if job is None else job["uuid"],
@@ -108,11 +109,14 @@ def seed_invoices(
     rng = seeder.rng
     r = rng.random
     times = spread_times(rng, count, seeder.lo_dependent, SEED_ANCHOR_MS)
+    ids = iter(make_uuids(rng, count))
     made: list[tuple[Row, int]] = []
     payments: list[tuple[int, Row, int, int]] = []  # (when, invoice, amount, its total)
-    # Invoices repeat the same few line combinations: price each once (and share the
-    # line items, which are never changed in place: an update replaces the whole list).
-    priced: dict[tuple[tuple[int, int], ...], tuple[dict[str, Any], int]] = {}
+    # Lines repeat: each (item, quantity) is priced once by the billing rules, and an
+    # invoice's totals are the sums of its lines' cents, as ``invoice_totals`` computes them.
+    # Line dicts are shared between invoices; nothing changes them in place (an update
+    # replaces the whole list).
+    lines: dict[tuple[int, int], tuple[dict[str, Any], int, int]] = {}
     for ms in times:
         span = int((3 + r() * 40) * DAY_MS)
         created = ms - span
@@ -124,15 +128,10 @@ def seed_invoices(
         picks = tuple(
             (int(r() * len(CATALOGUE)), 1 + int(r() * 3)) for _ in range(1 + int(r() * 3))
         )
-        memo = priced.get(picks)
-        if memo is None:
-            lines = [
-                {"description": d, "quantity": q, "unit_price": p, "tax_rate": t}
-                for (d, p, t), q in ((CATALOGUE[i], q) for i, q in picks)
-            ]
-            totals = invoice_totals(lines, 0, 0)
-            memo = priced[picks] = (totals, cents(totals["total_amount"]))
-        totals, total = memo
+        chosen = [lines.get(pick) or _price_line(lines, pick) for pick in picks]
+        subtotal = sum(line[1] for line in chosen)
+        tax = sum(line[2] for line in chosen)
+        total = subtotal + tax
         issue = iso_day(created)
         due = iso_day(created + 30 * DAY_MS)
         overdue_possible = created + 31 * DAY_MS < SEED_ANCHOR_MS
@@ -147,7 +146,7 @@ def seed_invoices(
             status = "Pending"
         stamp = iso_ms(ms)
         record = {
-            "uuid": make_uuid(rng),
+            "uuid": next(ids),
             "invoice_number": None,
             "customer_uuid": customer_uuid,
             "job_uuid": None if job is None else job["uuid"],
@@ -157,13 +156,13 @@ def seed_invoices(
             "progress_percentage": None,
             "issue_date": issue,
             "due_date": due,
-            "subtotal": totals["subtotal"],
-            "tax_amount": totals["tax_amount"],
+            "subtotal": dollars(subtotal),
+            "tax_amount": dollars(tax),
             "discount_amount": 0,
-            "total_amount": totals["total_amount"],
+            "total_amount": dollars(total),
             "paid_amount": 0,
-            "balance_amount": totals["total_amount"],
-            "line_items": totals["line_items"],
+            "balance_amount": dollars(total),
+            "line_items": [line[0] for line in chosen],
             "notes": "Thank you for your business!",
             "terms": "Net 30",
             "internal_notes": None,
@@ -187,6 +186,17 @@ def seed_invoices(
     seed_payments(seeder, co, payments)
 
 
+def _price_line(
+    memo: dict[tuple[int, int], tuple[dict[str, Any], int, int]], pick: tuple[int, int]
+) -> tuple[dict[str, Any], int, int]:
+    """A catalogue item at a quantity, priced by the billing rules: (line, amount, tax)."""
+    description, price, rate = CATALOGUE[pick[0]]
+    line = {"description": description, "quantity": pick[1], "unit_price": price, "tax_rate": rate}
+    priced, amount, tax = price_lines([line])
+    memo[pick] = (priced[0], amount, tax)
+    return memo[pick]
+
+
 METHODS = {"credit_card": "visa", "ach": "bank_transfer"}
 
 
@@ -199,12 +209,13 @@ def seed_payments(
     owner = co.owner_id
     paid: dict[str, int] = {}
     planned.sort(key=lambda item: item[0])
+    ids = iter(make_uuids(rng, len(planned)))
     for number, (ms, invoice, amount, total) in enumerate(planned, start=1):
         kind = ("credit_card", "credit_card", "ach", "check", "cash")[int(r() * 5)]
         fee = round(amount * 0.029) + 30 if kind == "credit_card" else 0
         stamp = iso_ms(ms)
         record = {
-            "uuid": make_uuid(rng),
+            "uuid": next(ids),
             "payment_number": f"PAY-{number:04d}",
             "invoice_uuid": invoice.data["uuid"],
             "customer_uuid": invoice.data["customer_uuid"],
