@@ -45,6 +45,12 @@ class Stamper:
         self.seq += 1
         return self.seq
 
+    def reserve(self, count: int) -> int:
+        """The first of ``count`` consecutive sequence numbers (for loading seed data)."""
+        first = self.seq + 1
+        self.seq += count
+        return first
+
 
 class Sequence:
     """Invoice or estimate numbering: prefix, zero padding, a counter and a one-time override."""

@@ -52,6 +52,7 @@ class CompanySeeder:
         self.index = index
         self.stamper = stamper
         self.job_times: list[int] = []
+        self.made: dict[str, list[Row]] = {}
         self.lo = SEED_ANCHOR_MS - WINDOW_MS
         # Dependent records start a tenth of the way in, when some customers already exist.
         self.lo_dependent = self.lo + WINDOW_MS // 10
@@ -99,8 +100,9 @@ class CompanySeeder:
         return co
 
     def store(self, co: Company, kind: str, record: dict[str, Any], updated_ms: int) -> Row:
+        """A new seed record; stored in its collection (in bulk, in order) by ``populate``."""
         row = Row(record, updated_ms)
-        co.collections[kind].load(row, self.stamper.next_seq())
+        self.made.setdefault(kind, []).append(row)
         return row
 
     def populate(self, co: Company, customers: int) -> None:
@@ -112,6 +114,9 @@ class CompanySeeder:
         seed_estimates(self, co, customers // 4, jobs, customer_rows, customer_times)
         seed_invoices(self, co, customers // 4, jobs, customer_rows, customer_times)
         self.photos(co, customers // 4, jobs)
+        for kind, rows in self.made.items():
+            co.collections[kind].load(rows, self.stamper.reserve(len(rows)))
+        self.made = {}
 
     def locations(self, co: Company, count: int) -> list[str]:
         rng = self.rng

@@ -66,6 +66,12 @@ class Timeline:
             self._where[row.uuid] = len(self._rows)
         self._rows.append(row)
 
+    def extend(self, rows: list[Row]) -> None:
+        """Place rows that are not in the timeline yet at the newest end, oldest first."""
+        if self._where is not None:
+            self._where.update((row.uuid, len(self._rows) + i) for i, row in enumerate(rows))
+        self._rows.extend(rows)
+
     def put(self, row: Row) -> None:
         """Place ``row`` at the newest end, removing it from where it was."""
         self.discard(row.uuid)
@@ -165,13 +171,13 @@ class Collection:
         else:
             self.live.put(row)
 
-    def load(self, row: Row, seq: int) -> None:
-        """Add a seed record, newer than every record loaded before it."""
-        row.seq = seq
-        self.rows[row.data["uuid"]] = row
-        self.everything.append(row)
-        if row.data["deleted_at"] is None:
-            self.live.append(row)
+    def load(self, rows: list[Row], first_seq: int) -> None:
+        """Add seed records, oldest first, all newer than the records already here."""
+        for seq, row in enumerate(rows, first_seq):
+            row.seq = seq
+        self.rows.update({row.data["uuid"]: row for row in rows})
+        self.everything.extend(rows)
+        self.live.extend([row for row in rows if row.data["deleted_at"] is None])
 
     def timeline(self, *, include_deleted: bool) -> Timeline:
         return self.everything if include_deleted else self.live
