@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from crossdock.connectors.catalog import System, VendorSettings, secret
 from crossdock.store.tables import Integration
 from tests.api.conftest import Api
 
@@ -73,13 +74,18 @@ def test_deprecated_flags_meta_system_and_sync_type_rules(api: Api) -> None:
     assert r.json()["field"].startswith("CreateIntegrationModel.")
 
 
+class LegacySettings(VendorSettings):
+    apiKey: str = secret("An API key.")
+
+
 def test_vendor_without_connector_refuses_activation_clearly(api: Api) -> None:
+    api.hub.catalog.register(System("legacy", "Legacy ERP", LegacySettings, ("orders",)))
     admin = api.admin()
     cid = api.make_company(admin, agencyId=AGENCY)["companyId"]
-    settings = {"baseUrl": "http://127.0.0.1:1", "token": "secret-token-value", "tenantId": 7}
+    settings = {"baseUrl": "http://127.0.0.1:1", "apiKey": "secret-key-value"}
     r = api.client.post(
         "/integrations",
-        json=seed_body(cid, systemId="cro", syncType="customers", systemSettings=settings),
+        json=seed_body(cid, systemId="legacy", syncType="orders", systemSettings=settings),
         headers=admin,
     )
     assert r.status_code == 201
@@ -88,6 +94,10 @@ def test_vendor_without_connector_refuses_activation_clearly(api: Api) -> None:
     assert r.status_code == 400
     assert r.json()["field"] == "UpdateIntegrationModel.active"
     assert "not built yet" in r.json()["detail"]
+    assert api.client.get(f"/integrations/{iid}/test", headers=admin).json() == {
+        "success": False,
+        "detail": "The Legacy ERP connector is not built yet, so its connection cannot be tested.",
+    }
     r = api.client.post(
         "/integrations",
         json=seed_body(

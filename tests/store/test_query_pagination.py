@@ -348,3 +348,31 @@ def test_orm_entities_reach_the_serializer(engine: sa.Engine) -> None:
         assert all(isinstance(item, Item) for item in seen)
     finally:
         mapper.dispose()
+
+
+def test_total_is_absent_past_the_count_limit(db_url: str) -> None:
+    """Counting stops at the limit: a huge listing's page costs what a small one's does."""
+    engine, listing, table = _setup_for_count(db_url)
+    with engine.begin() as conn:
+        small = paginate(
+            conn, listing, sa.select(table), [], serialize=lambda v: {"id": v}, count_limit=30
+        )
+        capped = paginate(
+            conn, listing, sa.select(table), [], serialize=lambda v: {"id": v}, count_limit=10
+        )
+    engine.dispose()
+    assert small.total == 25
+    assert small.headers()["x-cresco-total"] == "25"
+    assert capped.total is None
+    assert "x-cresco-total" not in capped.headers()
+
+
+def _setup_for_count(db_url: str) -> tuple[sa.Engine, Listing, sa.Table]:
+    engine = create_engine(db_url)
+    meta = sa.MetaData()
+    table = sa.Table("counted", meta, sa.Column("id", sa.Integer, primary_key=True))
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(table.insert(), [{"id": i} for i in range(25)])
+    listing = Listing(fields={"id": Field(table.c.id)}, key=table.c.id, default_sort="id:asc")
+    return engine, listing, table

@@ -24,6 +24,7 @@ from crossdock.bootstrap import bootstrap
 from crossdock.hub import Hub
 from crossdock.settings import Settings, load_settings
 from crossdock.store import migrate
+from crossdock.store.engine import refresh_statistics
 
 
 def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> FastAPI:
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate.upgrade(hub.engine)
+        refresh_statistics(hub.engine)
         bootstrap(hub)
         worker = None
         if hub.settings.embedded_worker:

@@ -44,7 +44,4 @@ def list_response(
         )
     except QueryError as exc:
         raise ValidationFailed(exc.detail, field=exc.field) from exc
-    headers = {"x-cresco-total": str(page.total)}
-    if page.next_page:
-        headers["x-cresco-page"] = page.next_page
-    return JSONResponse(page.items, headers=headers)
+    return JSONResponse(page.items, headers=page.headers())

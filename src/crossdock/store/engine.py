@@ -63,5 +63,20 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def refresh_statistics(engine: Engine) -> None:
+    """Give SQLite's query planner fresh table statistics (PostgreSQL's autovacuum does this).
+
+    Without them SQLite walks a listing index in sort order and tests every row against a
+    selective filter, instead of starting from the filter's index. ``analysis_limit`` keeps
+    this to a sample of each index, so it is cheap on large tables.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+        connection.exec_driver_sql("ANALYZE")
+        connection.commit()
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)

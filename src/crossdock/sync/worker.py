@@ -8,10 +8,12 @@ each accepted batch; without a wake-up it still looks every ``idle_seconds``.
 from __future__ import annotations
 
 import threading
+import time
 
 import structlog
 
 from crossdock.hub import Hub
+from crossdock.store.engine import refresh_statistics
 from crossdock.sync.ingest import process_pending
 
 log = structlog.get_logger("crossdock.worker")
@@ -29,10 +31,19 @@ def drain(hub: Hub, *, chunk: int = 500) -> int:
 
 
 class EmbeddedWorker:
-    def __init__(self, hub: Hub, *, idle_seconds: float = 2.0, chunk: int = 500) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        *,
+        idle_seconds: float = 2.0,
+        chunk: int = 500,
+        statistics_every: float = 600.0,
+    ) -> None:
         self.hub = hub
         self.idle_seconds = idle_seconds
         self.chunk = chunk
+        self.statistics_every = statistics_every
+        self._statistics_at = 0.0
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -59,6 +70,10 @@ class EmbeddedWorker:
                 log.exception("processing accepted records failed; retrying")
                 done = 0
                 self._stop.wait(self.idle_seconds)
+            if done and time.monotonic() - self._statistics_at > self.statistics_every:
+                # Tables grow with ingestion; the query planner needs to know.
+                refresh_statistics(self.hub.engine)
+                self._statistics_at = time.monotonic()
             if not done:
                 self._wake.wait(self.idle_seconds)
                 self._wake.clear()

@@ -21,6 +21,8 @@ from crossdock.store.query.sql import check_dialect, condition_clause
 
 #: The API answers at most about this many bytes of JSON per page.
 MAX_PAGE_BYTES = 400_000
+#: Listings matching more records than this answer without ``x-cresco-total``.
+COUNT_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -28,11 +30,12 @@ class Page:
     items: list[dict[str, Any]]
     #: The ``x-cresco-page`` value; None on the last page.
     next_page: str | None
-    #: The ``x-cresco-total`` value: every record matching the filters, on all pages.
-    total: int
+    #: The ``x-cresco-total`` value: every record matching the filters, on all pages; None
+    #: when more than ``count_limit`` match (counting them all would cost more than the page).
+    total: int | None
 
     def headers(self) -> dict[str, str]:
-        headers = {"x-cresco-total": str(self.total)}
+        headers = {} if self.total is None else {"x-cresco-total": str(self.total)}
         if self.next_page is not None:
             headers["x-cresco-page"] = self.next_page
         return headers
@@ -60,6 +63,7 @@ def paginate(
     serialize: Callable[[Any], dict[str, Any]],
     extra_where: Sequence[ColumnElement[bool]] = (),
     max_bytes: int = MAX_PAGE_BYTES,
+    count_limit: int = COUNT_LIMIT,
     clock: Callable[[], datetime] = utcnow,
 ) -> Page:
     """Run ``select_stmt`` filtered, sorted and paged by the request's ``params``.
@@ -82,7 +86,12 @@ def paginate(
     position, cursor = _start(conn, query, clock)
     start = None if position is None else decode_position(keys, position)
 
-    total = conn.execute(select(func.count()).select_from(filtered.subquery())).scalar_one()
+    # The count stops at count_limit + 1 rows, so a page of a huge listing costs the same as a
+    # page of a small one; the docs allow x-cresco-total to be absent.
+    counted = conn.execute(
+        select(func.count()).select_from(filtered.limit(count_limit + 1).subquery())
+    ).scalar_one()
+    total = counted if counted <= count_limit else None
 
     statement = filtered.add_columns(
         *(key.expression.label(f"_crossdock_sort_{i}") for i, key in enumerate(keys))
