@@ -29,6 +29,57 @@ def create_client(session: Session, name: str, client_id: str | None = None) -> 
     return client
 
 
+def add_user(
+    session: Session,
+    hub: Hub,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    name: str,
+    agency_id: str | None = None,
+    company_id: str | None = None,
+    syncs: tuple[str, ...] = (),
+    actor: str | None = None,
+) -> User:
+    """A user with a password they chose (no first-login challenge), and its first version.
+
+    For the operator's console (bootstrap, recovery, the demo); the API creates users through
+    ``POST /users`` with a temporary password instead.
+    """
+    now = hub.clock()
+    user = User(
+        username=username,
+        email=username,
+        name=name,
+        role=role.value,
+        agency_id=agency_id,
+        company_id=company_id,
+        syncs=list(syncs),
+        enabled=True,
+        password_hash=hub.passwords.hash(password),
+        password_temporary=False,
+        password_updated_at=now,
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(user)
+    session.flush()
+    record_version(
+        session,
+        "user",
+        username,
+        "create",
+        actor=actor,
+        state={"username": username, "role": role.value},
+        at=now,
+        agency_id=agency_id,
+        company_id=company_id,
+    )
+    return user
+
+
 def bootstrap(hub: Hub) -> AppClient | None:
     """Create the admin named by ``CROSSDOCK_BOOTSTRAP_ADMIN`` if the hub has no users yet.
 
@@ -50,30 +101,13 @@ def bootstrap(hub: Hub) -> AppClient | None:
         client = session.get(AppClient, wanted) if wanted else None
         if client is None:
             client = create_client(session, "default", wanted)
-        now = hub.clock()
-        user = User(
-            username=username,
-            email=username,
-            name="Administrator",
-            role=Role.ADMIN.value,
-            syncs=[],
-            enabled=True,
-            password_hash=hub.passwords.hash(password),
-            password_temporary=False,
-            password_updated_at=now,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(user)
-        session.flush()
-        record_version(
+        add_user(
             session,
-            "user",
-            username,
-            "create",
-            actor=None,
-            state={"username": username, "role": "admin"},
-            at=now,
+            hub,
+            username=username,
+            password=password,
+            role=Role.ADMIN,
+            name="Administrator",
         )
         log.info("bootstrap admin created", username=username, client_id=client.client_id)
         print(f"Crossdock bootstrap: admin {username!r}, app client id {client.client_id}")

@@ -127,10 +127,11 @@ def users_create_admin(
     password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
 ) -> None:
     """Create an admin user directly in the database (for recovery)."""
+    from crossdock.auth.roles import Role
+    from crossdock.bootstrap import add_user
     from crossdock.hub import Hub
     from crossdock.settings import load_settings
     from crossdock.store import migrate
-    from crossdock.store.history import record_version
     from crossdock.store.tables import User
 
     hub = Hub.from_settings(load_settings())
@@ -139,32 +140,7 @@ def users_create_admin(
         if session.get(User, username) is not None:
             console.print(f"[red]user {username} exists already[/red]")
             raise typer.Exit(1)
-        now = hub.clock()
-        session.add(
-            User(
-                username=username,
-                email=username,
-                name=username,
-                role="admin",
-                syncs=[],
-                enabled=True,
-                password_hash=hub.passwords.hash(password),
-                password_temporary=False,
-                password_updated_at=now,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        session.flush()
-        record_version(
-            session,
-            "user",
-            username,
-            "create",
-            actor=None,
-            state={"username": username, "role": "admin"},
-            at=now,
-        )
+        add_user(session, hub, username=username, password=password, role=Role.ADMIN, name=username)
     console.print(f"admin {username} created")
     hub.close()
 

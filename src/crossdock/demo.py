@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.table import Table
 
-from crossdock.bootstrap import bootstrap
+from crossdock.auth.roles import Role
+from crossdock.bootstrap import add_user, bootstrap
 from crossdock.hub import Hub
 from crossdock.settings import load_settings
 from crossdock.store import migrate
@@ -117,35 +118,17 @@ def seed_demo(hub: Hub) -> None:
             )
         for demo_user in DEMO_USERS[1:]:
             if session.get(User, demo_user.username) is None:
-                session.add(
-                    User(
-                        username=demo_user.username,
-                        email=demo_user.username,
-                        name=demo_user.role.title() + " (demo)",
-                        role=demo_user.role,
-                        agency_id=demo_user.agency_id,
-                        company_id=demo_user.company_id,
-                        syncs=list(demo_user.syncs),
-                        enabled=True,
-                        password_hash=hub.passwords.hash(demo_user.password),
-                        password_temporary=False,
-                        password_updated_at=now,
-                        created_by=admin.username,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-                session.flush()
-                record_version(
+                add_user(
                     session,
-                    "user",
-                    demo_user.username,
-                    "create",
-                    actor=admin.username,
-                    state={"username": demo_user.username},
-                    at=now,
+                    hub,
+                    username=demo_user.username,
+                    password=demo_user.password,
+                    role=Role(demo_user.role),
+                    name=demo_user.role.title() + " (demo)",
                     agency_id=demo_user.agency_id,
                     company_id=demo_user.company_id,
+                    syncs=demo_user.syncs,
+                    actor=admin.username,
                 )
 
 
