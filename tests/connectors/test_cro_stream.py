@@ -99,6 +99,17 @@ async def test_full_read_is_every_customer_once_and_ends_with_a_checkpoint(cro: 
     assert {"id", "name", "addresses", "contacts", "last_updated_on"} <= set(records[0])
 
 
+async def test_a_full_last_page_ends_the_read_by_total_pages() -> None:
+    app = cro_app(records=500)
+    transport = httpx.ASGITransport(app)
+    async with CroClient(cro_settings(app), transport=transport) as client:
+        records = await read_all(CustomersStream(client, page_limit=100))
+    assert_exactly(records, set(cro_customers(app)))
+    asked = [r.query for r in app.state.sandbox.recorder.items()]
+    assert len(asked) == 6  # five pages and one catch-up, no empty sixth page
+    assert "last_updated_gte" in asked[-1]
+
+
 async def test_pages_are_read_lazily(cro: Cro) -> None:
     async with cro.client() as client:
         pages = CustomersStream(client, page_limit=50).pages(None)

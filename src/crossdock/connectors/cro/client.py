@@ -34,6 +34,7 @@ from crossdock.errors import FixRequest
 API_VERSION = "2023/04/19"
 MAX_PAGE_INDEX = 10_000  # CRO's page_index goes from 1 to 10000
 MAX_PAGE_LIMIT = 1_000
+TOTAL_COUNT_CAP = 100_000  # the most CRO's PagedResultModel declares for total_count
 
 # Activation waits on the test: retry a blip, not an outage.
 CONNECTION_TEST_RETRY = RetryPolicy(attempts=2, wait_initial=0.5, deadline=15.0)
@@ -50,8 +51,10 @@ def cro_paginator(
     page_limit: int, *, start_page: int = 1, strict_total: bool = True
 ) -> PageNumberPaginator:
     """CRO's paged envelope: ``page_index``/``page_limit``, echoed as ``current_page`` and
-    ``current_limit``, with ``total_count``. ``total_pages`` is not used to stop: the read goes
-    on until a short page, so a capped count (CRO declares at most 100000) cannot end it early.
+    ``current_limit``, with ``total_count`` and ``total_pages``.
+
+    CRO's model declares ``total_count`` at most 100000, so at that figure the count (and the
+    page count with it) may be capped: the read then goes on until a short page instead.
     """
     return PageNumberPaginator(
         page_param="page_index",
@@ -61,9 +64,17 @@ def cro_paginator(
         page_echo="current_page",
         size_echo="current_limit",
         total="total_count",
+        total_pages=_uncapped_total_pages,
         max_page=MAX_PAGE_INDEX,
         strict_total=strict_total,
     )
+
+
+def _uncapped_total_pages(response: httpx.Response, body: Any) -> object:
+    total = body.get("total_count") if isinstance(body, dict) else None
+    if isinstance(total, int) and total < TOTAL_COUNT_CAP:
+        return body.get("total_pages")
+    return None
 
 
 def parse_settings(settings: CroSettings | Mapping[str, Any]) -> CroSettings:
