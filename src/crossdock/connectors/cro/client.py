@@ -114,7 +114,7 @@ class CroClient:
             transport=transport,
             headers={"x-api-version": API_VERSION},
             options=options,
-            server_clock=self.server_clock,
+            response_hooks=[self.server_clock.observe],
         )
         self.api = VendorClient(http, vendor=VENDOR, errors=cro_error, retry=retry, sleep=sleep)
         self._location_id = self.settings.locationId

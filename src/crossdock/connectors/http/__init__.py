@@ -9,6 +9,7 @@ from crossdock.connectors.http.client import (
     HttpOptions,
     Landed,
     RawPage,
+    ResponseHook,
     VendorClient,
     build_http_client,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "RawPage",
     "Record",
     "RefreshTokenAuth",
+    "ResponseHook",
     "RetryPolicy",
     "SeenIds",
     "ServerClock",

@@ -25,7 +25,6 @@ import anyio
 import httpx
 import structlog
 
-from crossdock.connectors.http.clock import ServerClock
 from crossdock.connectors.http.errors import ConnectionFailed, connection_error
 from crossdock.connectors.http.paging import PageRequest, Paginator, dig
 from crossdock.connectors.http.ratelimit import RateLimitedTransport, RateLimiter
@@ -41,6 +40,8 @@ ErrorMapper = Callable[[httpx.Response], CrossdockError]
 
 Landed = Callable[[CrossdockError], Awaitable[httpx.Response | None]]
 """After a retried write fails, find the record an earlier attempt created (or None)."""
+
+ResponseHook = Callable[[httpx.Response], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -61,13 +62,15 @@ def build_http_client(
     rate_limiter: RateLimiter | None = None,
     headers: Mapping[str, str] | None = None,
     options: HttpOptions | None = None,
-    server_clock: ServerClock | None = None,
+    response_hooks: Sequence[ResponseHook] = (),
 ) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` for one vendor credential, keep-alive pooled, timeouts explicit.
 
     ``transport`` defaults to a pooled HTTP transport; a ``rate_limiter`` wraps whichever
     transport is used, so every request with the credential (logins and retries too) waits
-    for its bucket. A ``server_clock`` observes every response's ``Date``.
+    for its bucket. ``response_hooks`` see every response, before any error mapping: the
+    vendor's clock (``ServerClock.observe``), usage headers to report (Custom Trades'
+    ``X-Usage-*``).
     """
     options = options or HttpOptions()
     inner = transport or httpx.AsyncHTTPTransport(
@@ -87,7 +90,7 @@ def build_http_client(
         timeout=options.timeout,
         headers={"User-Agent": options.user_agent, "Accept": "application/json", **(headers or {})},
         follow_redirects=False,
-        event_hooks={"response": [server_clock.observe]} if server_clock else None,
+        event_hooks={"response": list(response_hooks)},
     )
 
 
