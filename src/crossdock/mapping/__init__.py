@@ -1,0 +1,1 @@
+"""Mapping records between shapes: CML (the Crossdock mapping language) and Mako templates."""
