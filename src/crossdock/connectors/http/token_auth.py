@@ -95,7 +95,9 @@ class TokenAuth(httpx.Auth, abc.ABC):
                 async with self._refreshing():
                     record = await self._usable(rejected)
                     if record is None:
-                        flow = self.login(rejected or self._record)
+                        # Our latest record, perhaps just read from the store: its refresh
+                        # token is the newest one, where another worker may have rotated it.
+                        flow = self.login(self._record or rejected)
                         step = _start(flow)
                         while isinstance(step, httpx.Request):
                             login_response = yield step

@@ -81,7 +81,7 @@ class MemoryTokenStore:
 
     @asynccontextmanager
     async def _locked(self, key: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(key, anyio.Lock())
+        lock = self._locks.get(key) or self._locks.setdefault(key, anyio.Lock())
         async with lock:
             yield
 
