@@ -113,3 +113,11 @@ def test_send_email_queues_the_temporary_password(api: Api) -> None:
     assert len(rows) == 1
     assert rows[0][0] == "mail@x.test"
     assert "temp-456" in rows[0][1]
+
+
+def test_control_characters_in_input_never_break_the_error_headers(api: Api) -> None:
+    admin = api.admin()
+    r = api.client.get("/users/bad%09name%0Bwith%06controls%C3%A9", headers=admin)
+    body = assert_error(r, 404)
+    assert "\x0b" in body["detail"]
+    assert r.headers["x-cresco-error"] == "username: User bad?name?with?controls? not found."

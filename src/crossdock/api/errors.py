@@ -68,7 +68,8 @@ def error_response(request: Request, error: CrossdockError) -> JSONResponse:
 
 
 def _header_safe(text: str) -> str:
-    return text.encode("ascii", "replace").decode()[:500].replace("\r", " ").replace("\n", " ")
+    """Visible ASCII only: a header value must never carry control characters from input."""
+    return "".join(c if " " <= c <= "~" else "?" for c in text[:500])
 
 
 def _model_name(request: Request) -> str | None:

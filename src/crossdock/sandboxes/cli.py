@@ -95,11 +95,20 @@ def customtrades(
     records: Records = 120,
     faults: FaultSpec = "",
     api_key: Annotated[str | None, typer.Option(help="API key to accept (ctc_live_...).")] = None,
+    usage_limit: Annotated[
+        int, typer.Option(help="Requests per month before 403 Monthly usage limit reached.")
+    ] = 50_000,
 ) -> None:
     """Custom Trades CRM: the /api/v1 resources, API key auth, usage and idempotency."""
     from crossdock.sandboxes.customtrades import CustomTradesConfig, create_app
 
-    config = CustomTradesConfig(seed=seed, records=records, faults=_faults(faults), api_key=api_key)
+    config = CustomTradesConfig(
+        seed=seed,
+        records=records,
+        faults=_faults(faults),
+        api_key=api_key,
+        usage_limit=usage_limit,
+    )
     _serve(create_app(config), host, port)
 
 
