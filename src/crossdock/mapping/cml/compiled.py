@@ -1,0 +1,50 @@
+"""The compiled form of an expression, shared by the compiler and the steps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from crossdock.mapping.cml.runtime import Env
+
+if TYPE_CHECKING:
+    from crossdock.mapping.cml.paths import Path
+    from crossdock.mapping.cml.source import Node
+
+Fn = Callable[[Env], Any]
+StepFn = Callable[[Any, Env], Any]
+
+
+class _Dynamic:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "DYNAMIC"
+
+
+DYNAMIC: Final[Any] = _Dynamic()
+"""The ``const`` of an expression whose value depends on the record."""
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    fn: Fn
+    cost: int
+    """Template values it spans: what one evaluation is charged inside a loop."""
+    const: Any = DYNAMIC
+    """Its value when it is the same for every record (a literal), else DYNAMIC."""
+    origin: Path | None = None
+    """The input path its value comes from, for runtime error messages."""
+    builds: bool = False
+    """True when any object or list it yields was built (and charged) by the template."""
+
+
+class Compiler(Protocol):
+    """What a step's compiler may ask of the template compiler."""
+
+    source: str
+
+    def expr(self, node: Node) -> Compiled: ...
+
+    def table(self, node: Node) -> dict[str, Any]: ...

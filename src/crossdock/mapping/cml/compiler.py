@@ -1,0 +1,512 @@
+"""Compiling CML expressions into closures: literals, paths, text with placeholders, and the
+expression mappings (one source, its parameters, then steps in the order written).
+
+Everything the template can get wrong is found here, with its line; what is left for run time
+is what depends on the record (a value that is not a number, a list that is too long).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+
+from crossdock.mapping.cml.compiled import DYNAMIC, Compiled, Fn, StepFn
+from crossdock.mapping.cml.errors import CmlRuntimeError, StepFailure
+from crossdock.mapping.cml.paths import KEY, ROOTS, Path, getter, parse_path
+from crossdock.mapping.cml.runtime import MISSING, Env, key_segment
+from crossdock.mapping.cml.source import Node
+from crossdock.mapping.cml.steps import STEPS, _fresh
+from crossdock.mapping.cml.values import lookup_key, show, to_text, truthy
+
+SOURCES = ("value", "from", "object", "list", "each", "if", "first", "all", "any", "not", "omit")
+PARAMS: dict[str, tuple[str, ...]] = {
+    "each": ("as", "where", "output", "key"),
+    "if": ("then", "else"),
+}
+_PARAM_OWNER = {param: source for source, params in PARAMS.items() for param in params}
+_PLACEHOLDER = re.compile(r"\{(\$[^{}]*)\}")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def weigh(value: Any, limit: int) -> int:
+    """The output size of a value copied from the input: values plus characters of text.
+    Stops counting past ``limit``, so weighing a huge value costs no more than the budget."""
+    total = 0
+    stack = [value]
+    while stack and total <= limit:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            total += len(item) + 1
+        elif kind is dict:
+            total += len(item) + 1
+            stack.extend(item.values())
+        elif kind is list:
+            total += len(item) + 1
+            stack.extend(item)
+        else:
+            total += 1
+    return total
+
+
+def _runtime_error(failure: StepFailure, origin: Path | None, env: Env) -> CmlRuntimeError:
+    path = origin.describe(env) if origin is not None else None
+    return CmlRuntimeError(failure.reason, path=path, source=failure.source, line=failure.line)
+
+
+def _pipeline(source: Fn, steps: list[StepFn], origin: Path | None) -> Fn:
+    # Unrolled for the common lengths: one call per step, no loop.
+    if len(steps) == 1:
+        (first,) = steps
+
+        def one(env: Env) -> Any:
+            try:
+                return first(source(env), env)
+            except StepFailure as failure:
+                raise _runtime_error(failure, origin, env) from None
+
+        return one
+    if len(steps) == 2:
+        first, second = steps
+
+        def two(env: Env) -> Any:
+            try:
+                return second(first(source(env), env), env)
+            except StepFailure as failure:
+                raise _runtime_error(failure, origin, env) from None
+
+        return two
+    chain = tuple(steps)
+
+    def many(env: Env) -> Any:
+        try:
+            value = source(env)
+            for step in chain:
+                value = step(value, env)
+            return value
+        except StepFailure as failure:
+            raise _runtime_error(failure, origin, env) from None
+
+    return many
+
+
+def _constant(value: Any) -> Compiled:
+    if type(value) is dict or type(value) is list:
+        return Compiled(lambda env: _fresh(value), 1, builds=True)
+    return Compiled(lambda env: value, 1, const=value)
+
+
+class ExpressionCompiler:
+    """Compiles the expressions of one template (all its layers), given the declared variables
+    and lookup tables."""
+
+    def __init__(self, variables: set[str], tables: dict[str, dict[str, Any]]) -> None:
+        self.variables = variables
+        self.tables = tables
+        self.loops: list[str | None] = []
+        self.source = "template"
+
+    # -- expressions --------------------------------------------------------------------------
+
+    def expr(self, node: Node) -> Compiled:
+        self.source = node.source
+        if node.is_map:
+            return self._construct(node)
+        if node.is_seq:
+            raise node.error(
+                "a bare list is ambiguous here: write list: [...] to build a list from "
+                "expressions, or value: [...] for a literal list"
+            )
+        value = node.value
+        if type(value) is str:
+            if value.startswith("$"):
+                return self._path(value, node)
+            if "{$" in value:
+                return self._text(value, node)
+        return _constant(value)
+
+    def _path(self, text: str, node: Node) -> Compiled:
+        try:
+            path = parse_path(text)
+        except ValueError as exc:
+            raise node.error(
+                f"{text[:40]!r} is not a path: {exc}. To write text that starts with $, use "
+                f"value: '{text[:20]}'"
+            ) from None
+        root = path.root
+        up = 0
+        if root == "index":
+            if not self.loops:
+                raise node.error("$index is only defined inside each")
+        elif root == "variables":
+            if path.segments and path.segments[0][0] == KEY:
+                name = path.segments[0][1]
+                if name not in self.variables:
+                    declared = ", ".join(sorted(self.variables)) or "none"
+                    raise node.error(
+                        f"unknown variable {name!r}: declare it under variables (with a default, "
+                        f"or null) before using it; declared: {declared}"
+                    )
+        elif root not in ROOTS and root != ".":
+            if root not in self.loops:
+                loops = [name for name in self.loops if name]
+                named = f"; loop names here: {', '.join(loops)}" if loops else ""
+                raise node.error(
+                    f"unknown name ${root}: paths start with $. (the current item), $record, "
+                    f"$variables, $group, $index, or the 'as' name of an enclosing each{named}"
+                )
+            up = len(self.loops) - 1 - max(i for i, n in enumerate(self.loops) if n == root)
+        path = Path(path.text, root, path.segments, up)
+        return Compiled(getter(path, node.source, node.line), 1, origin=path)
+
+    def _text(self, text: str, node: Node) -> Compiled:
+        pieces: list[Any] = []
+        position = 0
+        for match in _PLACEHOLDER.finditer(text):
+            if match.start() > position:
+                pieces.append(text[position : match.start()])
+            pieces.append(self._path(match.group(1), node).fn)
+            position = match.end()
+        if position < len(text):
+            pieces.append(text[position:])
+        parts = tuple(pieces)
+        source, line = node.source, node.line
+
+        def template(env: Env) -> Any:
+            out: list[str] = []
+            for part in parts:
+                if type(part) is str:
+                    out.append(part)
+                    continue
+                value = part(env)
+                if value is MISSING:
+                    return MISSING
+                if type(value) is not str:
+                    try:
+                        value = to_text(value)
+                    except ValueError:
+                        raise CmlRuntimeError(
+                            f"cannot put {show(value)} into text; pick one value or join a list",
+                            source=source,
+                            line=line,
+                        ) from None
+                out.append(value)
+            return "".join(out)
+
+        return Compiled(template, len(parts))
+
+    # -- expression mappings ------------------------------------------------------------------
+
+    def _construct(self, node: Node) -> Compiled:
+        keys = node.items()
+        heads = [key for key in keys if key in SOURCES]
+        if len(heads) > 1:
+            raise node.error(
+                f"{heads[0]} and {heads[1]} cannot be used together: an expression has one source",
+                heads[1],
+            )
+        if not heads:
+            self._no_source(node)
+        head = heads[0]
+        params = PARAMS.get(head, ())
+        for key in keys:
+            if key in _PARAM_OWNER and key not in params:
+                raise node.error(f"{key} belongs to {_PARAM_OWNER[key]}, not to {head}", key)
+            if key not in SOURCES and key not in params and key not in STEPS:
+                raise node.error(self._unknown(key), key)
+        compiled: Compiled = getattr(self, "_source_" + head)(node)
+        steps: list[StepFn] = []
+        for key, arg in keys.items():
+            if key in STEPS:
+                self.source = arg.source
+                steps.append(STEPS[key](arg, self, node.key_lines[key]))
+        if not steps:
+            return compiled
+        return Compiled(
+            _pipeline(compiled.fn, steps, compiled.origin),
+            compiled.cost + len(steps),
+            origin=compiled.origin,
+            builds=compiled.builds,
+        )
+
+    def _no_source(self, node: Node) -> None:
+        keys = list(node.items())
+        steps = [key for key in keys if key in STEPS]
+        if steps:
+            raise node.error(
+                f"{steps[0]} needs a value to work on: add from: <path or expression>", steps[0]
+            )
+        first = keys[0] if keys else None
+        if first is not None and first in _PARAM_OWNER:
+            raise node.error(f"{first} belongs to {_PARAM_OWNER[first]}", first)
+        if first is not None:
+            raise node.error(
+                f"{self._unknown(first)}. To build a nested object, write object: with its "
+                "fields under it",
+                first,
+            )
+        raise node.error("an empty mapping is not an expression; use value: {} for an empty object")
+
+    @staticmethod
+    def _unknown(key: str) -> str:
+        known = [*SOURCES, *_PARAM_OWNER, *STEPS]
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        return f"unknown key {key!r}{hint}"
+
+    def _list_of(self, node: Node, key: str) -> list[Compiled]:
+        items = node.items()[key]
+        if not items.is_seq:
+            raise items.error(f"{key}: expected a list of expressions, e.g. [$.a, $.b]")
+        return [self.expr(element) for element in items.elements()]
+
+    # -- sources ------------------------------------------------------------------------------
+
+    def _source_value(self, node: Node) -> Compiled:
+        return _constant(node.items()["value"].plain())
+
+    def _source_from(self, node: Node) -> Compiled:
+        return self.expr(node.items()["from"])
+
+    def _source_omit(self, node: Node) -> Compiled:
+        flag = node.items()["omit"]
+        if flag.value is not True:
+            raise flag.error("omit: expected true")
+        return Compiled(lambda env: MISSING, 1, const=MISSING)
+
+    def _source_object(self, node: Node) -> Compiled:
+        fields = node.items()["object"]
+        if not fields.is_map:
+            raise fields.error(
+                "object: expected the fields of the object, each with its expression"
+            )
+        return self.fields(fields)
+
+    def fields(self, node: Node) -> Compiled:
+        """An object built field by field; fields whose value is MISSING are left out."""
+        entries = []
+        cost = 1
+        for name, child in node.items().items():
+            compiled = self.expr(child)
+            cost += compiled.cost
+            entries.append((name, compiled.fn, key_segment(name), not compiled.builds))
+        plan = tuple(entries)
+        source, line = node.source, node.line
+
+        def build(env: Env) -> Any:
+            out: dict[str, Any] = {}
+            weight = 0
+            for name, fn, segment, copied in plan:
+                try:
+                    value = fn(env)
+                except CmlRuntimeError as error:
+                    raise error.within(segment) from None
+                if value is MISSING:
+                    continue
+                out[name] = value
+                kind = type(value)
+                if kind is str:
+                    weight += len(value) + 1
+                elif copied and (kind is dict or kind is list):
+                    weight += weigh(value, env.budget.left)
+                else:
+                    weight += 1
+            env.budget.spend(weight, source, line)
+            return out
+
+        return Compiled(build, cost, builds=True)
+
+    def _source_list(self, node: Node) -> Compiled:
+        elements = self._list_of(node, "list")
+        plan = tuple((e.fn, not e.builds) for e in elements)
+        source, line = node.source, node.line
+
+        def build(env: Env) -> Any:
+            out: list[Any] = []
+            weight = 0
+            for index, (fn, copied) in enumerate(plan):
+                try:
+                    value = fn(env)
+                except CmlRuntimeError as error:
+                    raise error.within(f"[{index}]") from None
+                if value is MISSING:
+                    continue
+                out.append(value)
+                kind = type(value)
+                if kind is str:
+                    weight += len(value) + 1
+                elif copied and (kind is dict or kind is list):
+                    weight += weigh(value, env.budget.left)
+                else:
+                    weight += 1
+            env.budget.spend(weight, source, line)
+            return out
+
+        return Compiled(build, 1 + sum(e.cost for e in elements), builds=True)
+
+    def _source_first(self, node: Node) -> Compiled:
+        fns = tuple(e.fn for e in self._list_of(node, "first"))
+
+        def first(env: Env) -> Any:
+            for fn in fns:
+                value = fn(env)
+                if value is not MISSING:
+                    return value
+            return MISSING
+
+        return Compiled(first, 1 + len(fns))
+
+    def _source_all(self, node: Node) -> Compiled:
+        fns = tuple(e.fn for e in self._list_of(node, "all"))
+        return Compiled(lambda env: all(truthy(fn(env)) for fn in fns), 1 + len(fns))
+
+    def _source_any(self, node: Node) -> Compiled:
+        fns = tuple(e.fn for e in self._list_of(node, "any"))
+        return Compiled(lambda env: any(truthy(fn(env)) for fn in fns), 1 + len(fns))
+
+    def _source_not(self, node: Node) -> Compiled:
+        inner = self.expr(node.items()["not"]).fn
+        return Compiled(lambda env: not truthy(inner(env)), 2)
+
+    def _source_if(self, node: Node) -> Compiled:
+        keys = node.items()
+        if "then" not in keys:
+            raise node.error("if needs then: (and optionally else:)", "if")
+        condition = self.expr(keys["if"]).fn
+        then = self.expr(keys["then"])
+        otherwise = self.expr(keys["else"]) if "else" in keys else _constant(MISSING)
+        then_fn, else_fn = then.fn, otherwise.fn
+
+        def choose(env: Env) -> Any:
+            return then_fn(env) if truthy(condition(env)) else else_fn(env)
+
+        return Compiled(choose, 1 + then.cost + otherwise.cost)
+
+    def _source_each(self, node: Node) -> Compiled:
+        keys = node.items()
+        over = self.expr(keys["each"])
+        name: str | None = None
+        if "as" in keys:
+            name_node = keys["as"]
+            name = name_node.value if type(name_node.value) is str else None
+            if name is None or not _NAME.fullmatch(name):
+                raise name_node.error("as: expected a name of letters, digits and _, e.g. variant")
+            if name in ROOTS:
+                raise name_node.error(
+                    f"as: {name} is a reserved name ($record, $variables, $group, $index)"
+                )
+        self.loops.append(name)
+        try:
+            where = self.expr(keys["where"]) if "where" in keys else None
+            body = self.expr(keys["output"]) if "output" in keys else None
+            key = self.expr(keys["key"]) if "key" in keys else None
+        finally:
+            self.loops.pop()
+        cost = 1 + sum(part.cost for part in (where, body, key) if part is not None)
+        return Compiled(self._loop(node, over, where, body, key, cost), cost, builds=True)
+
+    @staticmethod
+    def _loop(
+        node: Node,
+        over: Compiled,
+        where: Compiled | None,
+        body: Compiled | None,
+        key: Compiled | None,
+        cost: int,
+    ) -> Fn:
+        over_fn, via = over.fn, over.origin
+        where_fn = where.fn if where is not None else None
+        body_fn = body.fn if body is not None else None
+        key_fn = key.fn if key is not None else None
+        copied = body is None or not body.builds
+        source, line = node.source, node.line
+
+        def each(env: Env) -> Any:
+            items = over_fn(env)
+            if items is MISSING:
+                return MISSING
+            if type(items) is list:
+                pairs: Any = enumerate(items)
+            elif type(items) is dict:
+                pairs = ((k, {"key": k, "value": v}) for k, v in items.items())
+            else:
+                where_text = via.describe(env) if via is not None else None
+                raise CmlRuntimeError(
+                    f"each: expected a list or an object, got {show(items)}",
+                    path=where_text,
+                    source=source,
+                    line=line,
+                )
+            budget = env.budget
+            budget.spend(len(items) * cost, source, line)
+            keyed: dict[str, Any] | None = {} if key_fn is not None else None
+            out: list[Any] = []
+            weight = 0
+            for index, item in pairs:
+                scope = env.child(item, index, via)
+                try:
+                    if where_fn is not None and not truthy(where_fn(scope)):
+                        continue
+                    value = item if body_fn is None else body_fn(scope)
+                    if value is MISSING:
+                        continue
+                    if keyed is not None:
+                        assert key_fn is not None
+                        name = key_fn(scope)
+                        if name is MISSING:
+                            raise CmlRuntimeError(
+                                "each key: the key is missing for this item",
+                                path=scope.where(),
+                                source=source,
+                                line=line,
+                            )
+                        keyed[lookup_key(name)] = value
+                    else:
+                        out.append(value)
+                except CmlRuntimeError as error:
+                    raise error.within(key_segment(index)) from None
+                except ValueError as exc:
+                    raise CmlRuntimeError(
+                        f"each key: {exc}", path=scope.where(), source=source, line=line
+                    ) from None
+                if copied and (type(value) is dict or type(value) is list):
+                    weight += weigh(value, budget.left)
+                elif type(value) is str:
+                    weight += len(value) + 1
+                else:
+                    weight += 1
+            budget.spend(weight, source, line)
+            return out if keyed is None else keyed
+
+        return each
+
+    # -- tables -------------------------------------------------------------------------------
+
+    def table(self, node: Node) -> dict[str, Any]:
+        if node.is_map:
+            return table_from(node)
+        name = node.value
+        if type(name) is not str or node.is_seq:
+            raise node.error("lookup: expected the name of a table, or the table itself")
+        if name not in self.tables:
+            declared = ", ".join(sorted(self.tables)) or "none"
+            raise node.error(f"lookup: unknown table {name!r}; tables: {declared}")
+        return self.tables[name]
+
+
+def table_from(node: Node) -> dict[str, Any]:
+    """A lookup table: text keys (as written) to literal values."""
+    if not node.is_map:
+        raise node.error("a lookup table maps keys to values, e.g. {Blue: BLU, Green: GRN}")
+    table: dict[str, Any] = {}
+    for key, child in node.items().items():
+        table[key] = child.plain()
+    return table
+
+
+def as_key(value: Any) -> str:
+    return lookup_key(value)
+
+
+__all__ = ["DYNAMIC", "SOURCES", "ExpressionCompiler", "as_key", "table_from", "weigh"]

@@ -1,0 +1,167 @@
+"""A compiled template (``Program``) and how one is built from a template and its overwrites,
+cached by the content hash of their texts."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from crossdock.mapping.cml.compiled import Fn
+from crossdock.mapping.cml.compiler import ExpressionCompiler, table_from
+from crossdock.mapping.cml.errors import CmlCompileError
+from crossdock.mapping.cml.layers import merge_entries, merge_fields
+from crossdock.mapping.cml.runtime import MAX_WORK, Budget, Env
+from crossdock.mapping.cml.source import Node, parse
+
+VERSION = 1
+TOP_KEYS = ("cml", "description", "variables", "tables", "output")
+MAX_OVERWRITES = 16
+CACHE_SIZE = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A template's text and the name its errors use (``template``, ``overwrites.0``)."""
+
+    name: str
+    text: str
+
+
+class Program:
+    """A template, validated and compiled: ``apply`` maps one record."""
+
+    __slots__ = ("_build", "digest", "variables")
+
+    def __init__(self, build: Fn, variables: dict[str, Any], digest: str) -> None:
+        self._build = build
+        self.variables = variables
+        """The declared variables with their defaults (nulls are declared without one)."""
+        self.digest = digest
+
+    def apply(
+        self,
+        record: Mapping[str, Any],
+        *,
+        group: Sequence[Mapping[str, Any]] = (),
+        variables: Mapping[str, Any] | None = None,
+        max_work: int = MAX_WORK,
+    ) -> dict[str, Any]:
+        """Map ``record``; ``group`` is what ``$group`` reads, ``variables`` override the
+        template's. Raises ``CmlRuntimeError`` naming the value that could not be mapped."""
+        scope = {**self.variables, **variables} if variables else self.variables
+        env = Env(record, record, scope, list(group), Budget(max_work))
+        out: dict[str, Any] = self._build(env)
+        return out
+
+
+def _layer(node: Node, *, base: bool) -> dict[str, Node]:
+    if not node.is_map:
+        raise node.error(
+            "a template is a mapping with output: (and optionally variables: and tables:)"
+        )
+    parts = node.items()
+    for key in parts:
+        if key not in TOP_KEYS:
+            hint = "; output fields go under output:" if base else ""
+            raise node.error(
+                f"unknown top-level key {key!r}: a template has {', '.join(TOP_KEYS)}{hint}", key
+            )
+    if "cml" in parts and parts["cml"].value != VERSION:
+        raise parts["cml"].error(f"cml: this is CML version {VERSION}; write cml: {VERSION}")
+    if base and "output" not in parts:
+        raise node.error("the template has no output: (the fields of the mapped record)")
+    if "output" in parts and not parts["output"].is_map:
+        raise parts["output"].error(
+            "output: expected the fields of the mapped record, each with its expression"
+        )
+    for key in ("variables", "tables"):
+        if key in parts and not parts[key].is_map:
+            raise parts[key].error(f"{key}: expected a mapping of names to values")
+    return parts
+
+
+def build(sources: Sequence[Source], digest: str | None = None) -> Program:
+    """Compile a template and its overwrites (the first source is the base)."""
+    if len(sources) > MAX_OVERWRITES + 1:
+        raise CmlCompileError(
+            f"at most {MAX_OVERWRITES} overwrites are allowed", source=sources[-1].name
+        )
+    layers = [
+        _layer(parse(source.text, source.name), base=index == 0)
+        for index, source in enumerate(sources)
+    ]
+    variables_node: Node | None = None
+    tables_nodes: dict[str, Node] = {}
+    for layer in layers:
+        if "variables" in layer:
+            given = layer["variables"]
+            variables_node = (
+                given if variables_node is None else merge_entries(variables_node, given)
+            )
+        for name, table in layer["tables"].items().items() if "tables" in layer else ():
+            table_from(table)  # validates its shape, with its own line
+            previous = tables_nodes.get(name)
+            tables_nodes[name] = table if previous is None else merge_entries(previous, table)
+    variables = variables_node.plain() if variables_node is not None else {}
+    tables = {name: table_from(node) for name, node in tables_nodes.items()}
+    declared = set(variables)
+    # Every layer must compile on its own (with every layer's variables and tables), so a
+    # mistake in an overwrite is reported even where a later overwrite replaces it.
+    output: Node | None = None
+    for layer in layers:
+        if "output" not in layer:
+            continue
+        if len(layers) > 1:
+            ExpressionCompiler(declared, tables).fields(layer["output"])
+        output = layer["output"] if output is None else merge_fields(output, layer["output"])
+    assert output is not None
+    compiled = ExpressionCompiler(declared, tables).fields(output)
+    digest = digest or _digest(sources)
+    return Program(compiled.fn, {k: v for k, v in variables.items() if v is not None}, digest)
+
+
+def _digest(sources: Sequence[Source]) -> str:
+    sha = hashlib.sha256()
+    for source in sources:
+        for part in (source.name, source.text):
+            data = part.encode("utf-8", "surrogatepass")
+            sha.update(len(data).to_bytes(8, "big"))
+            sha.update(data)
+    return sha.hexdigest()
+
+
+class ProgramCache:
+    """Compiled programs by the content hash of their sources, least recently used evicted."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._programs: OrderedDict[str, Program] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, sources: Sequence[Source]) -> Program:
+        digest = _digest(sources)
+        with self._lock:
+            program = self._programs.get(digest)
+            if program is not None:
+                self._programs.move_to_end(digest)
+                self.hits += 1
+                return program
+            self.misses += 1
+        # Compiled outside the lock: two threads may compile the same template once each.
+        program = build(sources, digest)
+        with self._lock:
+            self._programs[digest] = program
+            while len(self._programs) > self.size:
+                self._programs.popitem(last=False)
+        return program
+
+    def clear(self) -> None:
+        with self._lock:
+            self._programs.clear()
+            self.hits = self.misses = 0
