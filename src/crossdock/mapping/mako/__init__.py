@@ -1,22 +1,49 @@
 """Mako templates, rendered in confined processes: ``render_mako`` and ``MakoRenderer``.
 
-See docs/mapping.md for what the confinement guarantees and what it does not.
+See docs/mapping.md for what the confinement guarantees and what it does not. Names load on
+first use (PEP 562): the zygote imports this package for its sandbox modules, and must not
+pull in the hub's logging and HTTP stack, which every render process would then carry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from crossdock.mapping.mako.errors import (
-    LimitExceeded,
-    MakoBusy,
-    MakoDisabled,
-    MakoUnavailable,
-    TemplateError,
-)
-from crossdock.mapping.mako.limits import MakoLimits, access_from, limits_from
-from crossdock.mapping.mako.renderer import MakoRenderer, Rendered, ZygoteInfo
+if TYPE_CHECKING:
+    from crossdock.mapping.mako.errors import (
+        LimitExceeded,
+        MakoBusy,
+        MakoDisabled,
+        MakoUnavailable,
+        TemplateError,
+    )
+    from crossdock.mapping.mako.limits import (
+        MakoLimits,
+        access_from,
+        limits_from,
+    )
+    from crossdock.mapping.mako.renderer import (
+        MakoRenderer,
+        Rendered,
+        ZygoteInfo,
+        render_mako,
+    )
+
+_HOMES = {
+    "LimitExceeded": "errors",
+    "MakoBusy": "errors",
+    "MakoDisabled": "errors",
+    "MakoUnavailable": "errors",
+    "TemplateError": "errors",
+    "MakoLimits": "limits",
+    "access_from": "limits",
+    "limits_from": "limits",
+    "MakoRenderer": "renderer",
+    "Rendered": "renderer",
+    "ZygoteInfo": "renderer",
+    "render_mako": "renderer",
+}
 
 __all__ = [
     "LimitExceeded",
@@ -34,20 +61,8 @@ __all__ = [
 ]
 
 
-def render_mako(
-    template: str,
-    records: Sequence[Any],
-    variables: Mapping[str, Any] | None = None,
-    limits: MakoLimits | None = None,
-    *,
-    renderer: MakoRenderer | None = None,
-) -> Rendered:
-    """Render ``template`` over ``records`` in a confined process.
-
-    Pass a long-lived ``renderer`` (the hub keeps one); without one, a zygote is started for
-    this render alone, which costs about a tenth of a second.
-    """
-    if renderer is not None:
-        return renderer.render(template, records, variables)
-    with MakoRenderer(limits) as own:
-        return own.render(template, records, variables)
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)

@@ -150,8 +150,11 @@ class MakoRenderer:
             try:
                 return self._exchange(zygote, payload)
             except _ZygoteGone:
-                # One retry on a fresh zygote: the old one died between renders.
-                return self._exchange(self._replace(zygote), payload)
+                # One retry on a fresh zygote: the old one died before it took this render.
+                try:
+                    return self._exchange(self._replace(zygote), payload)
+                except _ZygoteGone:
+                    raise _unavailable("The Mako zygote keeps dying; see the hub's log.") from None
         finally:
             self._slots.release()
 
@@ -294,7 +297,9 @@ class MakoRenderer:
                             continue
                         data = os.read(result_r, 1 << 16)
                         if not data:
-                            return frames
+                            # The zygote reports on every render process it reaps, so a
+                            # silent end means the zygote itself died.
+                            raise _ZygoteGone
                         try:
                             frames += reader.feed(data)
                         except OverflowError:
@@ -312,8 +317,6 @@ class MakoRenderer:
                     os.close(request_w)
 
     def _outcome(self, frames: list[Frame]) -> Rendered:
-        if not frames:
-            raise _unavailable("The Mako zygote ended the render without an answer.")
         first = frames[0]
         if first.kind == OUTPUT:
             try:
@@ -394,10 +397,33 @@ def _status_error(status: dict[str, Any], limits: MakoLimits) -> Exception:
             "The render process was killed (CPU time or memory exhausted).", limit="memory"
         )
     if number is not None:
-        name = signal.Signals(number).name if number in signal.Signals else str(number)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
         return TemplateError(f"The render process crashed ({name}).", kind="crash")
     return TemplateError(
         f"The template ended its render process (exit code {status.get('code')}) before it "
         "answered.",
         kind="render",
     )
+
+
+def render_mako(
+    template: str,
+    records: Sequence[Any],
+    variables: Mapping[str, Any] | None = None,
+    limits: MakoLimits | None = None,
+    *,
+    renderer: MakoRenderer | None = None,
+) -> Rendered:
+    """Render ``template`` over ``records`` in a confined process: the text, and the JSON it
+    parses as when it is an object or array (``Rendered.record``).
+
+    Pass a long-lived ``renderer`` (the hub keeps one); without one, a zygote is started for
+    this render alone, which costs a few tenths of a second.
+    """
+    if renderer is not None:
+        return renderer.render(template, records, variables)
+    with MakoRenderer(limits) as own:
+        return own.render(template, records, variables)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import gc
 import json
 import os
 import selectors
@@ -257,6 +258,10 @@ def main(argv: list[str] | None = None) -> int:
         # Render processes inherit 0-2: /dev/null all three (2 was the startup log).
         os.dup2(0, 1)
         os.dup2(0, 2)
+        # Everything loaded so far stays out of the collector's sight: render processes then
+        # share these pages with the zygote instead of copying them on the first collection.
+        gc.collect()
+        gc.freeze()
         state["ok"] = True
     except Exception as exc:
         state["error"] = f"{type(exc).__name__}: {exc}"
