@@ -120,11 +120,12 @@ class CustomersStream:
             fresh: list[Record] = []
             began = current.began
             main = current.number == 0
+            first_time = seen.add  # bound once: this loop runs for every record read
             for row in raw.records:
                 record_id = row.get("id")
                 updated = row.get("last_updated_on") or ""
                 if main:
-                    if not seen.add(record_id):
+                    if not first_time(record_id):
                         continue
                     # Changed since the run began: the catch-up will meet this version again.
                     if updated >= began:
