@@ -2,17 +2,20 @@
 
 Durable state in the database is the truth: the worker only looks for pending items, so work
 accepted before a restart is picked up again when the server starts. The API wakes it after
-each accepted batch; without a wake-up it still looks every ``idle_seconds``.
+each accepted batch; without a wake-up it still looks every ``idle_seconds``. It also sends
+the email outbox when ``CROSSDOCK_SMTP_URL`` is set.
 """
 
 from __future__ import annotations
 
+import smtplib
 import threading
 import time
 
 import structlog
 
 from crossdock.hub import Hub
+from crossdock.mail import send_pending
 from crossdock.store.engine import refresh_statistics
 from crossdock.sync.ingest import process_pending
 
@@ -70,6 +73,7 @@ class EmbeddedWorker:
                 log.exception("processing accepted records failed; retrying")
                 done = 0
                 self._stop.wait(self.idle_seconds)
+            self._send_email()
             if done and time.monotonic() - self._statistics_at > self.statistics_every:
                 # Tables grow with ingestion; the query planner needs to know.
                 refresh_statistics(self.hub.engine)
@@ -77,3 +81,14 @@ class EmbeddedWorker:
             if not done:
                 self._wake.wait(self.idle_seconds)
                 self._wake.clear()
+
+    def _send_email(self) -> None:
+        settings = self.hub.settings
+        if not settings.smtp_url:
+            return
+        try:
+            with self.hub.transaction() as session:
+                send_pending(session, settings.smtp_url, settings.email_from, self.hub.clock())
+        except (OSError, smtplib.SMTPException):
+            # Unsent emails stay in the outbox and are tried again on the next round.
+            log.warning("the SMTP server could not be reached; emails stay queued")
