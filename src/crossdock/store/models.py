@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crossdock.store import query, records, tables
+from crossdock.store import query, records, tables, taxonomies
 from crossdock.store.base import metadata
 
-__all__ = ["metadata", "query", "records", "tables"]
+__all__ = ["metadata", "query", "records", "tables", "taxonomies"]
