@@ -167,6 +167,24 @@ async def test_waits_follow_the_policy_and_retry_after() -> None:
     assert waits == [1.0, 2.0, 2.0, 8.0]  # the 429's Retry-After: 3 is capped at 2
 
 
+async def test_a_retry_after_beyond_the_limit_goes_back_to_the_caller() -> None:
+    policy = RetryPolicy(retry_after_limit=600.0).without_waiting()
+    assert policy.retries(Throttled("x", headers={"Retry-After": "600"}))
+    assert not policy.retries(Throttled("x", headers={"Retry-After": "86400"}))
+    script = Script()
+
+    async def tomorrow(request: Request) -> Response:
+        script.calls["/page"] += 1
+        return JSONResponse({}, status_code=429, headers={"Retry-After": "86400"})
+
+    script.app.router.routes.insert(0, Route("/page", tomorrow))
+    async with client(script, policy) as vendor:
+        with pytest.raises(Throttled) as refused:
+            await vendor.request("GET", "/page")
+    assert refused.value.headers["Retry-After"] == "86400"
+    assert script.calls["/page"] == 1
+
+
 async def test_attempts_run_out_with_the_last_error() -> None:
     script = Script(page=[503] * 10)
     async with client(script, RetryPolicy(attempts=3).without_waiting()) as vendor:

@@ -23,7 +23,9 @@ class RetryPolicy:
 
     The wait before try ``n + 1`` is ``min(wait_max, wait_initial * wait_exp_base ** (n - 1))``
     plus up to ``wait_jitter`` seconds at random, unless the error carries ``Retry-After``:
-    then that, capped at ``retry_after_cap``.
+    then that, capped at ``retry_after_cap``. A ``Retry-After`` beyond ``retry_after_limit``
+    (a quota spent until tomorrow) is not retried at all: the error goes back to the caller,
+    ``Retry-After`` and all, for the sync engine to schedule the work again.
     """
 
     on: tuple[type[BaseException], ...] = (RetryLater,)
@@ -33,6 +35,7 @@ class RetryPolicy:
     wait_max: float = 30.0
     wait_jitter: float = 0.5
     retry_after_cap: float = 60.0
+    retry_after_limit: float = 600.0
     deadline: float | None = 300.0
 
     def __post_init__(self) -> None:
@@ -40,7 +43,10 @@ class RetryPolicy:
             raise ValueError("a retry policy needs at least one attempt")
 
     def retries(self, error: BaseException) -> bool:
-        return isinstance(error, self.on)
+        if not isinstance(error, self.on):
+            return False
+        retry_after = retry_after_of(error)
+        return retry_after is None or retry_after <= self.retry_after_limit
 
     def wait(self, attempt: int, error: BaseException, rng: random.Random) -> float:
         """Seconds to wait after failed try number ``attempt`` (1-based)."""
