@@ -5,15 +5,19 @@ customers the sandbox holds: none lost, none duplicated."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import httpx
 import pytest
 
 from crossdock.connectors.cro import CroClient, CustomersStream
+from crossdock.connectors.cro.client import cro_time
 from crossdock.connectors.http import Checkpoint, Page, RetryPolicy
 from crossdock.errors import FixCredentials
 from crossdock.sandboxes.base.faults import FaultRule
@@ -108,6 +112,36 @@ async def test_a_full_last_page_ends_the_read_by_total_pages() -> None:
     asked = [r.query for r in app.state.sandbox.recorder.items()]
     assert len(asked) == 6  # five pages and one catch-up, no empty sixth page
     assert "last_updated_gte" in asked[-1]
+
+
+def clock_behind(app: Any, seconds: float) -> Any:
+    """The vendor as served from a host whose clock is ``seconds`` behind ours."""
+
+    async def dated(scope: Any, receive: Any, send: Any) -> None:
+        async def send_dated(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                moment = datetime.now(UTC) - timedelta(seconds=seconds)
+                date = (b"date", format_datetime(moment, usegmt=True).encode())
+                message = {**message, "headers": [*message.get("headers", []), date]}
+            await send(message)
+
+        await app(scope, receive, send_dated)
+
+    return dated
+
+
+async def test_the_run_begins_on_the_vendors_clock() -> None:
+    app = cro_app(records=50)
+    transport = httpx.ASGITransport(clock_behind(app, 120))
+    started = time.time()
+    pages: list[Page] = []
+    async with CroClient(cro_settings(app), transport=transport) as client:
+        await read_all(CustomersStream(client, page_limit=20, skew=5), pages=pages)
+    main_began = pages[0].checkpoint.resume["began"]
+    assert cro_time(started - 127) <= main_began <= cro_time(started - 124)
+    final = pages[-1].checkpoint.updated_since
+    assert final is not None
+    assert cro_time(started - 127) <= final <= cro_time(time.time() - 124)
 
 
 async def test_pages_are_read_lazily(cro: Cro) -> None:

@@ -26,17 +26,23 @@ from typing import Any
 
 from crossdock.connectors.cro.client import MAX_PAGE_LIMIT, CroClient, cro_paginator, cro_time
 from crossdock.connectors.http import Checkpoint, Page, Record, SeenIds
-from crossdock.errors import FixRequest
+from crossdock.errors import CrossdockError, FixRequest
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Pass:
     """One pass over ``GET /customers``: its number (0 is the main pass), what it filters on,
-    when it began (its records changed at or after ``began`` are "recent") and where it is."""
+    when it began (records changed at or after ``began`` are "recent") and where it is.
+
+    A pass's ``began`` is local time when it started, moved back by however far the vendor's
+    clock is behind ours, less the skew. The main pass of a run learns the vendor's clock from
+    its own first answer, so its ``began`` is settled then (``started_at`` keeps the moment).
+    """
 
     number: int
     since: str | None
-    began: str
+    began: str | None
+    started_at: float
     page: int = 1
 
     def resume(self, page: int) -> dict[str, Any]:
@@ -68,57 +74,63 @@ class CustomersStream:
         self.skew = skew
         self.catch_up_passes = catch_up_passes
 
-    def _now(self) -> str:
-        return cro_time(self.client.server_clock.now() - self.skew)
+    def _began(self, local: float) -> str:
+        return cro_time(local - self.client.server_clock.behind - self.skew)
 
     async def pages(self, since: Checkpoint | None) -> AsyncIterator[Page]:
         since = since or Checkpoint()
+        clock = self.client.server_clock.clock
         resume = since.resume
         if resume:
             current = _Pass(
                 number=int(resume["pass"]),
                 since=resume.get("since"),
                 began=str(resume["began"]),
+                started_at=clock(),
                 page=int(resume["page"]),
             )
         else:
-            current = _Pass(number=0, since=since.updated_since, began=self._now())
+            current = _Pass(number=0, since=since.updated_since, began=None, started_at=clock())
         seen = SeenIds()
         recent: dict[object, str] = {}  # id -> last_updated_on, for rows changed in this run
         while True:
             emitted = 0
-            async for records, page in self._read(current, seen, recent):
+            async for records, page, problems in self._read(current, seen, recent):
                 emitted += len(records)
                 if page is not None:
                     checkpoint = Checkpoint(
                         updated_since=since.updated_since, resume=current.resume(page)
                     )
-                    yield Page(records, checkpoint)
+                    yield Page(records, checkpoint, problems)
                     continue
                 # The pass's last page: either another pass follows, or the run is done.
                 done = current.number > 0 and emitted == 0
                 done = done or current.number >= self.catch_up_passes
                 if done:
-                    yield Page(records, Checkpoint(updated_since=current.began))
+                    yield Page(records, Checkpoint(updated_since=current.began), problems)
                     return
-                following = _Pass(number=current.number + 1, since=current.began, began=self._now())
-                yield Page(
-                    records,
-                    Checkpoint(updated_since=since.updated_since, resume=following.resume(1)),
+                now = clock()
+                following = _Pass(current.number + 1, current.began, self._began(now), now)
+                checkpoint = Checkpoint(
+                    updated_since=since.updated_since, resume=following.resume(1)
                 )
+                yield Page(records, checkpoint, problems)
                 current = following
 
     async def _read(
         self, current: _Pass, seen: SeenIds, recent: dict[object, str]
-    ) -> AsyncIterator[tuple[list[Record], int | None]]:
-        """Each page's records to emit and the page to resume at (None after the last)."""
+    ) -> AsyncIterator[tuple[list[Record], int | None, tuple[CrossdockError, ...]]]:
+        """Each page's records to emit, the page to resume at (None after the last) and the
+        problems noticed (on the last page)."""
         params = {} if current.since is None else {"last_updated_gte": current.since}
         paginator = cro_paginator(self.page_limit, start_page=current.page, strict_total=False)
         async for raw in self.client.api.pages(
             "/customers", paginator, records="results", params=params
         ):
-            fresh: list[Record] = []
+            if current.began is None:  # the vendor's clock is known from this first answer
+                current.began = self._began(current.started_at)
             began = current.began
+            fresh: list[Record] = []
             main = current.number == 0
             first_time = seen.add  # bound once: this loop runs for every record read
             for row in raw.records:
@@ -136,4 +148,5 @@ class CustomersStream:
                     recent[record_id] = updated
                 fresh.append(row)
             following = raw.following
-            yield fresh, None if following is None else int(following.params["page_index"])
+            next_page = None if following is None else int(following.params["page_index"])
+            yield fresh, next_page, raw.problems
