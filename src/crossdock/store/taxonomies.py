@@ -248,7 +248,7 @@ def visible(
     ]
 
 
-def mayreplace(principal: Principal, agency_id: str | None) -> bool:
+def may_replace(principal: Principal, agency_id: str | None) -> bool:
     """Operators load any taxonomy; agency and manager users their own agency's."""
     if principal.is_operator:
         return True
