@@ -129,3 +129,22 @@ def test_variants_with_a_shared_id_but_different_skus_stay_apart() -> None:
         {"merchantVariantId": "1", "sku": "a1"},
         {"merchantVariantId": "1", "sku": "a2", "price": 5},
     ]
+
+
+def test_overwrites_apply_per_destination_system_then_integration() -> None:
+    from crossdock.records.merge import apply_overwrites
+
+    row = {
+        "title": "T",
+        "publish": True,
+        "price": 1,
+        "overwrites": {
+            "system:amazon": {"price": 2, "publish": False},
+            "system:ebay,cro": {"price": 3},
+            "integration:i-1": {"price": 4},
+        },
+    }
+    assert apply_overwrites(row, "amazon", "i-9") == {"title": "T", "publish": False, "price": 2}
+    assert apply_overwrites(row, "cro", "i-9") == {"title": "T", "publish": True, "price": 3}
+    assert apply_overwrites(row, "cro", "i-1") == {"title": "T", "publish": True, "price": 4}
+    assert apply_overwrites(row, "api", "i-2") == {"title": "T", "publish": True, "price": 1}

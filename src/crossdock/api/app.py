@@ -14,6 +14,7 @@ from crossdock.api.routers import (
     auth,
     companies,
     integrations,
+    publish,
     records,
     results,
     streams,
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         integrations.router,
         systems.router,
         streams.router,
+        publish.router,
         results.router,
         records.router,  # last: it ends with the /{syncType} catch-all
     ):

@@ -133,3 +133,28 @@ def key_text(value: str | int | float) -> str:
 def canonical(value: Any) -> str:
     """A stable text form, to tell whether a re-sent record changes anything."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def overwrite_keys(system_id: str, integration_id: str, keys: Iterable[str]) -> list[str]:
+    """The ``overwrites`` keys that apply to a destination, in the order they apply:
+    ``system:<ids>`` naming its system first, then ``integration:<id>`` (the more specific
+    wins)."""
+    keys = list(keys)
+    systems = [
+        key
+        for key in keys
+        if key.startswith("system:") and system_id in key.removeprefix("system:").split(",")
+    ]
+    integrations = [key for key in keys if key == f"integration:{integration_id}"]
+    return systems + integrations
+
+
+def apply_overwrites(row: dict[str, Any], system_id: str, integration_id: str) -> dict[str, Any]:
+    """A data row as one destination sees it: its overwrites applied, then dropped."""
+    overwrites = row.get(OVERWRITES)
+    effective = {key: value for key, value in row.items() if key != OVERWRITES}
+    if isinstance(overwrites, dict):
+        for key in overwrite_keys(system_id, integration_id, overwrites):
+            if isinstance(overwrites[key], dict):
+                effective.update(overwrites[key])
+    return effective

@@ -7,9 +7,9 @@ datetime type, and JSON that becomes JSONB on PostgreSQL.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy import JSON, DateTime, MetaData, Table, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 
@@ -46,6 +46,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
         return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+def table_of(model: type[Any]) -> Table:
+    """The Core table of a mapped class, for bulk statements on hot paths."""
+    return cast("Table", model.__table__)
 
 
 def utcnow() -> datetime:

@@ -13,14 +13,15 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from crossdock.records import merge
 from crossdock.records.keys import INDEXED_KEYS
 from crossdock.records.schemas import SUBITEM_KEYS_BY_SYNC_TYPE, VARIANT_KEYS, validate_record
+from crossdock.store.base import table_of
 from crossdock.store.records import (
     IngestItem,
     IngestRequest,
@@ -30,11 +31,7 @@ from crossdock.store.records import (
     SystemResult,
 )
 from crossdock.store.tables import Integration
-
-
-def tables(model: type[Any]) -> Table:
-    """The Core table of a mapped class, for the bulk statements of the hot path."""
-    return cast("Table", model.__table__)
+from crossdock.sync import publish
 
 
 @dataclass(frozen=True)
@@ -131,7 +128,7 @@ def object_key(item: Pending) -> str:
 def process_pending(session: Session, *, now: datetime, limit: int = 500) -> int:
     """Process up to ``limit`` pending items in arrival order; returns how many were processed."""
     dialect = session.get_bind().dialect.name
-    items, requests = tables(IngestItem), tables(IngestRequest)
+    items, requests = table_of(IngestItem), table_of(IngestRequest)
     query = (
         select(
             items.c.id,
@@ -197,7 +194,7 @@ def _load_products(
     index: ProductIndex = {}
     if not wanted:
         return index
-    table, keys = tables(MasterRecord), tables(RecordKey)
+    table, keys = table_of(MasterRecord), table_of(RecordKey)
     found = session.execute(
         select(keys.c.name, keys.c.value, table)
         .join(table, table.c.cresco_id == keys.c.cresco_id)
@@ -259,7 +256,7 @@ def _patch_products(
 def _load_masters(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], _Master]:
     found: dict[tuple[str, str], _Master] = {}
     unique = list(dict.fromkeys(keys))
-    table = tables(MasterRecord)
+    table = table_of(MasterRecord)
     for start in range(0, len(unique), 400):
         chunk = unique[start : start + 400]
         result = session.execute(
@@ -425,7 +422,7 @@ def _write(
     outcomes: list[dict[str, Any]],
     now: datetime,
 ) -> None:
-    table = tables(MasterRecord)
+    table = table_of(MasterRecord)
     new = [m.row for m in masters.values() if m.is_new and m.changed]
     changed = [m for m in masters.values() if not m.is_new and m.changed]
     if new:
@@ -442,6 +439,7 @@ def _write(
     versions = [v for m in masters.values() for v in m.versions]
     if versions:
         session.execute(insert(MasterVersion), versions)
+    publish.enqueue(session, [m.row for m in masters.values() if m.changed], now)
     touched = [m for m in masters.values() if m.keys_changed]
     if touched:
         ids = [m.row["cresco_id"] for m in touched if not m.is_new]
@@ -479,7 +477,7 @@ def _write(
             for outcome in outcomes
         ],
     )
-    item_table = tables(IngestItem)
+    item_table = table_of(IngestItem)
     session.execute(
         update(item_table).where(item_table.c.id == bindparam("b_id")),
         [

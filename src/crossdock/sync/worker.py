@@ -8,6 +8,7 @@ the email outbox when ``CROSSDOCK_SMTP_URL`` is set.
 
 from __future__ import annotations
 
+import asyncio
 import smtplib
 import threading
 import time
@@ -18,11 +19,12 @@ from crossdock.hub import Hub
 from crossdock.mail import send_pending
 from crossdock.store.engine import refresh_statistics
 from crossdock.sync.ingest import process_pending
+from crossdock.sync.publish import claim, complete, deliver_all
 
 log = structlog.get_logger("crossdock.worker")
 
 
-def drain(hub: Hub, *, chunk: int = 500) -> int:
+def ingest(hub: Hub, *, chunk: int = 500) -> int:
     """Process pending items until none is left; returns how many were processed."""
     total = 0
     while True:
@@ -31,6 +33,29 @@ def drain(hub: Hub, *, chunk: int = 500) -> int:
         if not done:
             return total
         total += done
+
+
+def publish_due(hub: Hub, *, chunk: int = 100) -> int:
+    """Deliver due publish jobs until none is left; no transaction stays open while a
+    destination is called. Returns how many deliveries were attempted."""
+    total = 0
+    while True:
+        with hub.transaction() as session:
+            deliveries = claim(session, hub.secrets, hub.clock(), chunk)
+        if not deliveries:
+            return total
+        outcomes = asyncio.run(deliver_all(deliveries))
+        with hub.transaction() as session:
+            complete(session, outcomes, hub.clock())
+        total += len(deliveries)
+
+
+def drain(hub: Hub, *, chunk: int = 500) -> int:
+    """Ingest and publish until nothing is due; returns how much work was done."""
+    total = 0
+    while done := ingest(hub, chunk=chunk) + publish_due(hub):
+        total += done
+    return total
 
 
 class EmbeddedWorker:

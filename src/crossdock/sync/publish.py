@@ -1,0 +1,371 @@
+"""Publishing: master record versions to destination integrations, through an outbox.
+
+``enqueue`` runs in the transaction that writes record versions: one ``publish_jobs`` row per
+new version and matching active destination (``update: true``, same company and sync type),
+unless the record's ``publish`` attribute, with the destination's overwrites, says no.
+
+``publish_due`` delivers due jobs in three steps so no transaction stays open while a vendor
+is called: claim (pending to ``sending``, newest version of each record only, one record at a
+time per destination so changes arrive in order), deliver, complete. A worker that dies while
+``sending`` leaves its jobs to be reclaimed after ``lease`` and delivered again with the same
+idempotency key, so the destination still gets each change once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from crossdock.crypto import SecretBox
+from crossdock.errors import CrossdockError, RetryLater
+from crossdock.records.merge import apply_overwrites
+from crossdock.store.base import table_of
+from crossdock.store.publish import ChannelPayload, DestinationLink, PublishJob
+from crossdock.store.records import MasterRecord, SystemResult
+from crossdock.store.tables import Integration
+from crossdock.sync.destinations import Delivery, DeliveryResult, Destination, destination_for
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=5)
+
+
+def destinations_of(
+    session: Session, pairs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """Active destinations per (company, sync type): [(integration id, system id)]."""
+    wanted = sorted(set(pairs))
+    found: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    if not wanted:
+        return found
+    rows = session.execute(
+        select(
+            Integration.company_id,
+            Integration.sync_type,
+            Integration.integration_id,
+            Integration.system_id,
+        ).where(
+            Integration.active.is_(True),
+            Integration.update.is_(True),
+            tuple_(Integration.company_id, Integration.sync_type).in_(wanted),
+        )
+    )
+    for company_id, sync_type, integration_id, system_id in rows:
+        found.setdefault((company_id, sync_type), []).append((integration_id, system_id))
+    return found
+
+
+def wants_publish(data: Sequence[dict[str, Any]], system_id: str, integration_id: str) -> bool:
+    """False only when every row, as this destination sees it, says ``publish: false``."""
+    return not data or any(
+        apply_overwrites(row, system_id, integration_id).get("publish", True) is not False
+        for row in data
+    )
+
+
+def enqueue(session: Session, records: Sequence[Mapping[str, Any]], now: datetime) -> int:
+    """Publish jobs for new versions of ``records`` (master record rows), in the caller's
+    transaction. A record never goes back to the integration it came from."""
+    destinations = destinations_of(session, ((r["company_id"], r["sync_type"]) for r in records))
+    jobs = [
+        {
+            "integration_id": integration_id,
+            "cresco_id": record["cresco_id"],
+            "version": record["version"],
+            "sync_type": record["sync_type"],
+            "company_id": record["company_id"],
+            "agency_id": record["agency_id"],
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for record in records
+        for integration_id, system_id in destinations.get(
+            (record["company_id"], record["sync_type"]), ()
+        )
+        if integration_id != record["integration_id"]
+        and (record["deleted"] or wants_publish(record["data"], system_id, integration_id))
+    ]
+    if jobs:
+        session.execute(insert(PublishJob), jobs)
+    return len(jobs)
+
+
+def idempotency_key(integration_id: str, cresco_id: str, version: int) -> str:
+    """The same for every attempt at one version: what lets a retried delivery land once."""
+    digest = hashlib.sha256(f"{integration_id}:{cresco_id}:{version}".encode()).hexdigest()
+    return f"crossdock-{digest[:40]}"
+
+
+def payload_for(record: Mapping[str, Any], system_id: str, integration_id: str) -> dict[str, Any]:
+    """The master record's envelope as the destination sees it (its overwrites applied)."""
+    return {
+        "crescoId": record["cresco_id"],
+        "companyId": record["company_id"],
+        "agencyId": record["agency_id"],
+        "systemId": record["system_id"],
+        "requestId": record["request_id"],
+        "objectId": record["object_id"],
+        "syncType": record["sync_type"],
+        "version": record["version"],
+        "updatedAt": record["updated_at"].isoformat(),
+        "data": [apply_overwrites(row, system_id, integration_id) for row in record["data"]],
+    }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivery: Delivery
+    result: DeliveryResult | None = None
+    error: CrossdockError | None = None
+
+
+def claim(session: Session, secrets: SecretBox, now: datetime, limit: int) -> list[Delivery]:
+    """Take due jobs: reclaim expired leases, supersede old versions, mark the rest sending."""
+    jobs = table_of(PublishJob)
+    session.execute(
+        update(jobs)
+        .where(jobs.c.status == "sending", jobs.c.claimed_at < now - LEASE)
+        .values(status="pending", updated_at=now)
+    )
+    query = (
+        select(jobs)
+        .where(jobs.c.status == "pending", jobs.c.next_attempt_at <= now)
+        .order_by(jobs.c.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    due = [dict(row) for row in session.execute(query).mappings()]
+    if not due:
+        return []
+    pairs = sorted({(job["integration_id"], job["cresco_id"]) for job in due})
+    busy = {
+        (row.integration_id, row.cresco_id)
+        for row in session.execute(
+            select(jobs.c.integration_id, jobs.c.cresco_id).where(
+                jobs.c.status == "sending",
+                tuple_(jobs.c.integration_id, jobs.c.cresco_id).in_(pairs),
+            )
+        )
+    }
+    newest: dict[tuple[str, str], dict[str, Any]] = {}
+    superseded: list[int] = []
+    for job in due:
+        pair = (job["integration_id"], job["cresco_id"])
+        if pair in busy:
+            continue  # an earlier version is on its way; this one waits its turn
+        if pair in newest:
+            superseded.append(newest[pair]["id"])
+        newest[pair] = job
+    masters = {
+        row["cresco_id"]: dict(row)
+        for row in session.execute(
+            select(table_of(MasterRecord)).where(
+                table_of(MasterRecord).c.cresco_id.in_(sorted({p[1] for p in newest}))
+            )
+        ).mappings()
+    }
+    integrations = {
+        row.integration_id: row
+        for row in session.scalars(
+            select(Integration).where(
+                Integration.integration_id.in_(sorted({p[0] for p in newest}))
+            )
+        )
+    }
+    links = {
+        (row.integration_id, row.cresco_id): row
+        for row in session.scalars(
+            select(DestinationLink).where(
+                tuple_(DestinationLink.integration_id, DestinationLink.cresco_id).in_(
+                    sorted(newest)
+                )
+            )
+        )
+    }
+    deliveries: list[Delivery] = []
+    skipped: list[int] = []
+    for pair, job in newest.items():
+        master = masters.get(job["cresco_id"])
+        integration = integrations.get(job["integration_id"])
+        if master is None or integration is None or not integration.active:
+            skipped.append(job["id"])
+            continue
+        if master["version"] > job["version"]:
+            superseded.append(job["id"])  # a newer version's job follows
+            continue
+        link = links.get(pair)
+        if master["deleted"]:
+            if link is None or link.deleted:
+                skipped.append(job["id"])  # never published there: nothing to delete
+                continue
+            action, payload = "delete", None
+        else:
+            action = "update" if link is not None and not link.deleted else "create"
+            payload = payload_for(master, integration.system_id, integration.integration_id)
+        deliveries.append(
+            Delivery(
+                job_id=job["id"],
+                integration_id=integration.integration_id,
+                system_id=integration.system_id,
+                sync_type=job["sync_type"],
+                cresco_id=job["cresco_id"],
+                version=job["version"],
+                action=action,  # type: ignore[arg-type]
+                payload=payload,
+                external_id=link.external_id if link is not None else None,
+                idempotency_key=idempotency_key(pair[0], pair[1], job["version"]),
+                settings=secrets.open(integration.system_settings or {}),
+            )
+        )
+    for ids, status in ((superseded, "superseded"), (skipped, "skipped")):
+        if ids:
+            session.execute(
+                update(jobs).where(jobs.c.id.in_(ids)).values(status=status, updated_at=now)
+            )
+    if deliveries:
+        session.execute(
+            update(jobs)
+            .where(jobs.c.id.in_([d.job_id for d in deliveries]))
+            .values(status="sending", claimed_at=now, attempts=jobs.c.attempts + 1, updated_at=now)
+        )
+    return deliveries
+
+
+async def deliver_all(
+    deliveries: Sequence[Delivery], resolve: Any = destination_for
+) -> list[Outcome]:
+    """Deliver concurrently across destinations; each delivery's failure is its own."""
+
+    async def one(delivery: Delivery) -> Outcome:
+        destination: Destination | None = resolve(delivery.system_id)
+        if destination is None:
+            error = CrossdockError(
+                f"Publishing to {delivery.system_id} is not built yet; the job is parked "
+                "and can be retried once it is."
+            )
+            return Outcome(delivery, error=error)
+        try:
+            return Outcome(delivery, result=await destination.deliver(delivery))
+        except CrossdockError as exc:
+            return Outcome(delivery, error=exc)
+
+    return list(await asyncio.gather(*(one(d) for d in deliveries)))
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2**attempts * 5, 3600))
+
+
+def complete(session: Session, outcomes: Sequence[Outcome], now: datetime) -> None:
+    """Record what each destination answered: payloads, links, system results, job states."""
+    jobs = table_of(PublishJob)
+    for outcome in outcomes:
+        d = outcome.delivery
+        job = session.get(PublishJob, d.job_id)
+        if job is None or job.status != "sending":
+            continue  # reclaimed by another worker after an expired lease
+        if outcome.error is not None:
+            retry = isinstance(outcome.error, RetryLater) and job.attempts < MAX_ATTEMPTS
+            session.execute(
+                update(jobs)
+                .where(jobs.c.id == d.job_id)
+                .values(
+                    status="pending" if retry else "failed",
+                    next_attempt_at=now + backoff(job.attempts) if retry else job.next_attempt_at,
+                    last_error=outcome.error.detail,
+                    claimed_at=None,
+                    updated_at=now,
+                )
+            )
+            _result(
+                session,
+                job,
+                d,
+                "retrying" if retry else "failed",
+                now,
+                errors=[{"field": outcome.error.field or "", "detail": outcome.error.detail}],
+            )
+            continue
+        assert outcome.result is not None
+        payloads = table_of(ChannelPayload)
+        session.execute(
+            update(payloads)
+            .where(
+                and_(
+                    payloads.c.integration_id == d.integration_id,
+                    payloads.c.cresco_id == d.cresco_id,
+                    payloads.c.current.is_(True),
+                )
+            )
+            .values(current=False)
+        )
+        session.add(
+            ChannelPayload(
+                integration_id=d.integration_id,
+                cresco_id=d.cresco_id,
+                version=d.version,
+                company_id=job.company_id,
+                agency_id=job.agency_id,
+                sync_type=d.sync_type,
+                system_id=d.system_id,
+                action=d.action,
+                payload=d.payload,
+                current=True,
+                at=now,
+            )
+        )
+        link = session.get(DestinationLink, (d.integration_id, d.cresco_id))
+        if link is None:
+            link = DestinationLink(integration_id=d.integration_id, cresco_id=d.cresco_id)
+            session.add(link)
+        link.external_id = outcome.result.external_id or link.external_id
+        link.sent_version = d.version
+        link.deleted = d.action == "delete"
+        link.updated_at = now
+        job.status, job.claimed_at, job.last_error, job.updated_at = "done", None, None, now
+        _result(
+            session,
+            job,
+            d,
+            d.action + "d" if d.action != "delete" else "deleted",
+            now,
+            response=outcome.result.response,
+        )
+
+
+def _result(
+    session: Session,
+    job: PublishJob,
+    delivery: Delivery,
+    status: str,
+    now: datetime,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    response: Any = None,
+) -> None:
+    session.add(
+        SystemResult(
+            cresco_id=delivery.cresco_id,
+            integration_id=delivery.integration_id,
+            company_id=job.company_id,
+            agency_id=job.agency_id,
+            sync_type=delivery.sync_type,
+            request_id=delivery.idempotency_key,
+            object_id=delivery.cresco_id,
+            direction="destination",
+            status=status,
+            errors=errors,
+            response=response,
+            at=now,
+        )
+    )
