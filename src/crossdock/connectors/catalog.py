@@ -65,6 +65,13 @@ class CropsterSettings(VendorSettings):
         default_factory=lambda: ["inventory.green", "inventory.roast", "inventory.blend"],
         description="The OAuth scopes to request.",
     )
+    tokenUrl: str | None = Field(
+        default=None,
+        description=(
+            "The OAuth token endpoint; default {baseUrl}/oauth2/token, or Cropster's own "
+            "https://auth.cropster.com/oauth2/token when baseUrl is https://api.cropster.com."
+        ),
+    )
 
 
 class CrescodataSettings(VendorSettings):
@@ -127,6 +134,12 @@ async def _cro_connection_test(settings: dict[str, Any]) -> None:
     await connection_test(settings)
 
 
+async def _cropster_connection_test(settings: dict[str, Any]) -> None:
+    from crossdock.connectors.cropster import connection_test
+
+    await connection_test(settings)
+
+
 def default_catalog() -> Catalog:
     """The built-in ``api`` system and every vendor Crossdock knows.
 
@@ -172,6 +185,7 @@ def default_catalog() -> Catalog:
             CropsterSettings,
             ("products", "stock"),
             auth_type="oauth2_client_credentials",
+            connection_test=_cropster_connection_test,
         )
     )
     catalog.register(
