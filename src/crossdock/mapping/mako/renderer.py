@@ -355,10 +355,15 @@ def _as_json(text: str) -> Any:
     stripped = text.strip()
     if not stripped or stripped[0] not in "[{":
         return _NO_RECORD
+    # The standard library, not orjson: orjson reads integers past 64 bits as floats.
     try:
-        return orjson.loads(stripped)
-    except orjson.JSONDecodeError:
+        return json.loads(stripped, parse_constant=_no_constants)
+    except (ValueError, RecursionError):
         return _NO_RECORD
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN and Infinity would break the answer
 
 
 def _unavailable(detail: str) -> MakoUnavailable:
