@@ -38,6 +38,16 @@ class Compiled:
     """The input path its value comes from, for runtime error messages."""
     builds: bool = False
     """True when any object or list it yields was built (and charged) by the template."""
+    origin_fn: Fn | None = None
+    """For a bare path: its getter (``fn`` is then the path itself, with no steps)."""
+    base: Compiled | None = None
+    """For an expression with steps: its source, before the steps."""
+    steps: tuple[StepFn, ...] = ()
+    kind: str = "call"
+    """How generated object builders may inline it: const, path, steps, list, first, if,
+    all, any, not; or call (``fn``, for everything else)."""
+    parts: tuple[Compiled, ...] = ()
+    """The sub-expressions of list, first, all, any, not, and if (condition, then, else)."""
 
 
 class Compiler(Protocol):

@@ -11,12 +11,13 @@ import difflib
 import re
 from typing import Any
 
-from crossdock.mapping.cml.compiled import DYNAMIC, Compiled, Fn, StepFn
+from crossdock.mapping.cml.compiled import Compiled, Fn, StepFn
 from crossdock.mapping.cml.errors import CmlRuntimeError, StepFailure
+from crossdock.mapping.cml.objects import build_object, weigh
 from crossdock.mapping.cml.paths import KEY, ROOTS, Path, getter, parse_path
 from crossdock.mapping.cml.runtime import MISSING, Env, key_segment
 from crossdock.mapping.cml.source import Node
-from crossdock.mapping.cml.steps import STEPS, _fresh
+from crossdock.mapping.cml.steps import STEPS, fresh
 from crossdock.mapping.cml.values import lookup_key, show, to_text, truthy
 
 SOURCES = ("value", "from", "object", "list", "each", "if", "first", "all", "any", "not", "omit")
@@ -27,27 +28,6 @@ PARAMS: dict[str, tuple[str, ...]] = {
 _PARAM_OWNER = {param: source for source, params in PARAMS.items() for param in params}
 _PLACEHOLDER = re.compile(r"\{(\$[^{}]*)\}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def weigh(value: Any, limit: int) -> int:
-    """The output size of a value copied from the input: values plus characters of text.
-    Stops counting past ``limit``, so weighing a huge value costs no more than the budget."""
-    total = 0
-    stack = [value]
-    while stack and total <= limit:
-        item = stack.pop()
-        kind = type(item)
-        if kind is str:
-            total += len(item) + 1
-        elif kind is dict:
-            total += len(item) + 1
-            stack.extend(item.values())
-        elif kind is list:
-            total += len(item) + 1
-            stack.extend(item)
-        else:
-            total += 1
-    return total
 
 
 def _runtime_error(failure: StepFailure, origin: Path | None, env: Env) -> CmlRuntimeError:
@@ -93,17 +73,25 @@ def _pipeline(source: Fn, steps: list[StepFn], origin: Path | None) -> Fn:
 
 def _constant(value: Any) -> Compiled:
     if type(value) is dict or type(value) is list:
-        return Compiled(lambda env: _fresh(value), 1, builds=True)
-    return Compiled(lambda env: value, 1, const=value)
+        # Not builds: a literal object or list is weighed where it lands in the output.
+        return Compiled(lambda env: fresh(value), weigh(value, 1_000_000))
+    return Compiled(lambda env: value, 1, const=value, kind="const")
 
 
 class ExpressionCompiler:
     """Compiles the expressions of one template (all its layers), given the declared variables
     and lookup tables."""
 
-    def __init__(self, variables: set[str], tables: dict[str, dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        variables: set[str],
+        tables: dict[str, dict[str, Any]],
+        computed: set[str] | None = None,
+    ) -> None:
         self.variables = variables
         self.tables = tables
+        self.computed = computed if computed is not None else set()
+        """The ``computed:`` names an expression may read (those written before it)."""
         self.loops: list[str | None] = []
         self.source = "template"
 
@@ -148,17 +136,29 @@ class ExpressionCompiler:
                         f"unknown variable {name!r}: declare it under variables (with a default, "
                         f"or null) before using it; declared: {declared}"
                     )
+        elif root == "computed":
+            if not path.segments or path.segments[0][0] != KEY:
+                raise node.error("$computed needs a name: $computed.<name>")
+            name = path.segments[0][1]
+            if name not in self.computed:
+                known = ", ".join(sorted(self.computed)) or "none"
+                raise node.error(
+                    f"unknown computed value {name!r}: a computed value is defined under "
+                    f"computed:, before the expressions that read it; defined here: {known}"
+                )
         elif root not in ROOTS and root != ".":
             if root not in self.loops:
                 loops = [name for name in self.loops if name]
                 named = f"; loop names here: {', '.join(loops)}" if loops else ""
                 raise node.error(
                     f"unknown name ${root}: paths start with $. (the current item), $record, "
-                    f"$variables, $group, $index, or the 'as' name of an enclosing each{named}"
+                    f"$variables, $group, $computed, $index, or the 'as' name of an enclosing "
+                    f"each{named}"
                 )
             up = len(self.loops) - 1 - max(i for i, n in enumerate(self.loops) if n == root)
         path = Path(path.text, root, path.segments, up)
-        return Compiled(getter(path, node.source, node.line), 1, origin=path)
+        fn = getter(path, node.source, node.line)
+        return Compiled(fn, 1, origin=path, origin_fn=fn, kind="path")
 
     def _text(self, text: str, node: Node) -> Compiled:
         pieces: list[Any] = []
@@ -228,6 +228,9 @@ class ExpressionCompiler:
             compiled.cost + len(steps),
             origin=compiled.origin,
             builds=compiled.builds,
+            base=compiled,
+            steps=tuple(steps),
+            kind="steps",
         )
 
     def _no_source(self, node: Node) -> None:
@@ -273,7 +276,7 @@ class ExpressionCompiler:
         flag = node.items()["omit"]
         if flag.value is not True:
             raise flag.error("omit: expected true")
-        return Compiled(lambda env: MISSING, 1, const=MISSING)
+        return Compiled(lambda env: MISSING, 1, const=MISSING, kind="const")
 
     def _source_object(self, node: Node) -> Compiled:
         fields = node.items()["object"]
@@ -285,68 +288,34 @@ class ExpressionCompiler:
 
     def fields(self, node: Node) -> Compiled:
         """An object built field by field; fields whose value is MISSING are left out."""
-        entries = []
-        cost = 1
-        for name, child in node.items().items():
-            compiled = self.expr(child)
-            cost += compiled.cost
-            entries.append((name, compiled.fn, key_segment(name), not compiled.builds))
-        plan = tuple(entries)
-        source, line = node.source, node.line
-
-        def build(env: Env) -> Any:
-            out: dict[str, Any] = {}
-            weight = 0
-            for name, fn, segment, copied in plan:
-                try:
-                    value = fn(env)
-                except CmlRuntimeError as error:
-                    raise error.within(segment) from None
-                if value is MISSING:
-                    continue
-                out[name] = value
-                kind = type(value)
-                if kind is str:
-                    weight += len(value) + 1
-                elif copied and (kind is dict or kind is list):
-                    weight += weigh(value, env.budget.left)
-                else:
-                    weight += 1
-            env.budget.spend(weight, source, line)
-            return out
-
-        return Compiled(build, cost, builds=True)
+        fields = [(name, self.expr(child)) for name, child in node.items().items()]
+        cost = 1 + sum(compiled.cost for _, compiled in fields)
+        return Compiled(build_object(fields, node.source, node.line), cost, builds=True)
 
     def _source_list(self, node: Node) -> Compiled:
         elements = self._list_of(node, "list")
-        plan = tuple((e.fn, not e.builds) for e in elements)
-        source, line = node.source, node.line
+        fns = tuple(e.fn for e in elements)
 
+        # Not charged here: a list often only feeds join or flatten. Where it lands in the
+        # output, it is weighed whole (builds=False), like a list copied from the input.
         def build(env: Env) -> Any:
             out: list[Any] = []
-            weight = 0
-            for index, (fn, copied) in enumerate(plan):
+            for index, fn in enumerate(fns):
                 try:
                     value = fn(env)
                 except CmlRuntimeError as error:
                     raise error.within(f"[{index}]") from None
-                if value is MISSING:
-                    continue
-                out.append(value)
-                kind = type(value)
-                if kind is str:
-                    weight += len(value) + 1
-                elif copied and (kind is dict or kind is list):
-                    weight += weigh(value, env.budget.left)
-                else:
-                    weight += 1
-            env.budget.spend(weight, source, line)
+                if value is not MISSING:
+                    out.append(value)
             return out
 
-        return Compiled(build, 1 + sum(e.cost for e in elements), builds=True)
+        return Compiled(
+            build, 1 + sum(e.cost for e in elements), kind="list", parts=tuple(elements)
+        )
 
     def _source_first(self, node: Node) -> Compiled:
-        fns = tuple(e.fn for e in self._list_of(node, "first"))
+        elements = self._list_of(node, "first")
+        fns = tuple(e.fn for e in elements)
 
         def first(env: Env) -> Any:
             for fn in fns:
@@ -355,33 +324,58 @@ class ExpressionCompiler:
                     return value
             return MISSING
 
-        return Compiled(first, 1 + len(fns))
+        cost = 1 + sum(e.cost for e in elements)
+        return Compiled(first, cost, kind="first", parts=tuple(elements))
 
     def _source_all(self, node: Node) -> Compiled:
-        fns = tuple(e.fn for e in self._list_of(node, "all"))
-        return Compiled(lambda env: all(truthy(fn(env)) for fn in fns), 1 + len(fns))
+        elements = self._list_of(node, "all")
+        fns = tuple(e.fn for e in elements)
+
+        def all_(env: Env) -> bool:
+            for fn in fns:
+                value = fn(env)
+                if value is MISSING or not value:
+                    return False
+            return True
+
+        cost = 1 + sum(e.cost for e in elements)
+        return Compiled(all_, cost, kind="all", parts=tuple(elements))
 
     def _source_any(self, node: Node) -> Compiled:
-        fns = tuple(e.fn for e in self._list_of(node, "any"))
-        return Compiled(lambda env: any(truthy(fn(env)) for fn in fns), 1 + len(fns))
+        elements = self._list_of(node, "any")
+        fns = tuple(e.fn for e in elements)
+
+        def any_(env: Env) -> bool:
+            for fn in fns:
+                value = fn(env)
+                if value is not MISSING and value:
+                    return True
+            return False
+
+        cost = 1 + sum(e.cost for e in elements)
+        return Compiled(any_, cost, kind="any", parts=tuple(elements))
 
     def _source_not(self, node: Node) -> Compiled:
-        inner = self.expr(node.items()["not"]).fn
-        return Compiled(lambda env: not truthy(inner(env)), 2)
+        inner = self.expr(node.items()["not"])
+        inner_fn = inner.fn
+        return Compiled(
+            lambda env: not truthy(inner_fn(env)), 1 + inner.cost, kind="not", parts=(inner,)
+        )
 
     def _source_if(self, node: Node) -> Compiled:
         keys = node.items()
         if "then" not in keys:
             raise node.error("if needs then: (and optionally else:)", "if")
-        condition = self.expr(keys["if"]).fn
+        condition = self.expr(keys["if"])
         then = self.expr(keys["then"])
         otherwise = self.expr(keys["else"]) if "else" in keys else _constant(MISSING)
-        then_fn, else_fn = then.fn, otherwise.fn
+        condition_fn, then_fn, else_fn = condition.fn, then.fn, otherwise.fn
 
         def choose(env: Env) -> Any:
-            return then_fn(env) if truthy(condition(env)) else else_fn(env)
+            return then_fn(env) if truthy(condition_fn(env)) else else_fn(env)
 
-        return Compiled(choose, 1 + then.cost + otherwise.cost)
+        cost = 1 + condition.cost + then.cost + otherwise.cost
+        return Compiled(choose, cost, kind="if", parts=(condition, then, otherwise))
 
     def _source_each(self, node: Node) -> Compiled:
         keys = node.items()
@@ -394,7 +388,8 @@ class ExpressionCompiler:
                 raise name_node.error("as: expected a name of letters, digits and _, e.g. variant")
             if name in ROOTS:
                 raise name_node.error(
-                    f"as: {name} is a reserved name ($record, $variables, $group, $index)"
+                    f"as: {name} is a reserved name ($record, $variables, $group, $index, "
+                    "$computed)"
                 )
         self.loops.append(name)
         try:
@@ -503,10 +498,3 @@ def table_from(node: Node) -> dict[str, Any]:
     for key, child in node.items().items():
         table[key] = child.plain()
     return table
-
-
-def as_key(value: Any) -> str:
-    return lookup_key(value)
-
-
-__all__ = ["DYNAMIC", "SOURCES", "ExpressionCompiler", "as_key", "table_from", "weigh"]

@@ -2,9 +2,10 @@
 ``$group[*].sku``, compiled into getters specialised for the common short shapes.
 
 Grammar: ``$`` then a root (``.`` for the current item, or a name: ``record``, ``variables``,
-``group``, ``index``, or a loop's ``as`` name), then segments: ``.key``, ``["any key"]``,
-``[2]``, ``[-1]`` (from the end) and ``[*]`` (every element, or every value of an object).
-A path to an absent key, out of a list's range, through a non-object, or to a null, is MISSING.
+``group``, ``index``, ``computed``, or a loop's ``as`` name), then segments: ``.key``,
+``["any key"]``, ``[2]``, ``[-1]`` (from the end) and ``[*]`` (every element, or every value of
+an object). A path to an absent key, out of a list's range, through a non-object, or to a null,
+is MISSING.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from crossdock.mapping.cml.runtime import MISSING, Env, key_segment
 
 KEY, INDEX, ALL = 0, 1, 2
-ROOTS = ("record", "variables", "group", "index")
+ROOTS = ("record", "variables", "group", "index", "computed")
 
 _IDENT = r"[\w-]+"
 _SEGMENT = re.compile(
@@ -42,10 +43,22 @@ class Path:
     up: int = 0
     """For a loop name: how many loops out its scope is."""
 
+    def simple(self) -> tuple[str, str] | None:
+        """("item", key) for ``$.key``, ("record", key) for ``$record.key``, ("computed",
+        name) for ``$computed.name``: the paths objects read inline."""
+        if len(self.segments) == 1 and self.segments[0][0] == KEY:
+            if self.root == "." and self.up == 0:
+                return "item", self.segments[0][1]
+            if self.root == "record":
+                return "record", self.segments[0][1]
+            if self.root == "computed":
+                return "computed", self.segments[0][1]
+        return None
+
     def describe(self, env: Env) -> str | None:
         """Where this path points in the request, for error messages; None if computed."""
-        if self.root in (".", "index") or self.root not in ROOTS:
-            if self.root == "index":
+        if self.root in (".", "index", "computed") or self.root not in ROOTS:
+            if self.root in ("index", "computed"):
                 return None
             scope = env.up(self.up)
             base = scope.where()
@@ -110,6 +123,8 @@ def _root_getter(path: Path) -> Getter:
         return lambda env: env.variables
     if root == "group":
         return lambda env: env.group
+    if root == "computed":
+        return lambda env: env.computed
     if root == "index":
         return lambda env: env.index
     if up == 0:
@@ -137,6 +152,18 @@ def getter(path: Path, source: str = "template", line: int = 0) -> Getter:
             return MISSING
 
         return item_key
+
+    if path.root == "record" and kinds == (KEY,):
+        ((_, key),) = segments
+
+        def record_key(env: Env) -> Any:
+            value = env.record
+            if type(value) is dict:
+                found = value.get(key)
+                return MISSING if found is None else found
+            return MISSING
+
+        return record_key
 
     if kinds == (KEY,):
         ((_, key),) = segments

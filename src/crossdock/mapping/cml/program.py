@@ -4,6 +4,7 @@ cached by the content hash of their texts."""
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -12,13 +13,14 @@ from typing import Any
 
 from crossdock.mapping.cml.compiled import Fn
 from crossdock.mapping.cml.compiler import ExpressionCompiler, table_from
-from crossdock.mapping.cml.errors import CmlCompileError
+from crossdock.mapping.cml.errors import CmlCompileError, CmlRuntimeError
 from crossdock.mapping.cml.layers import merge_entries, merge_fields
-from crossdock.mapping.cml.runtime import MAX_WORK, Budget, Env
+from crossdock.mapping.cml.runtime import MAX_WORK, MISSING, Budget, Env, key_segment
 from crossdock.mapping.cml.source import Node, parse
 
 VERSION = 1
-TOP_KEYS = ("cml", "description", "variables", "tables", "output")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+TOP_KEYS = ("cml", "description", "variables", "tables", "computed", "output")
 MAX_OVERWRITES = 16
 CACHE_SIZE = 256
 
@@ -34,10 +36,17 @@ class Source:
 class Program:
     """A template, validated and compiled: ``apply`` maps one record."""
 
-    __slots__ = ("_build", "digest", "variables")
+    __slots__ = ("_build", "_computed", "digest", "variables")
 
-    def __init__(self, build: Fn, variables: dict[str, Any], digest: str) -> None:
+    def __init__(
+        self,
+        build: Fn,
+        variables: dict[str, Any],
+        digest: str,
+        computed: tuple[tuple[str, Fn], ...] = (),
+    ) -> None:
         self._build = build
+        self._computed = computed
         self.variables = variables
         """The declared variables with their defaults (nulls are declared without one)."""
         self.digest = digest
@@ -54,6 +63,16 @@ class Program:
         template's. Raises ``CmlRuntimeError`` naming the value that could not be mapped."""
         scope = {**self.variables, **variables} if variables else self.variables
         env = Env(record, record, scope, list(group), Budget(max_work))
+        if self._computed:
+            values: dict[str, Any] = {}
+            env.computed = values
+            for name, fn in self._computed:
+                try:
+                    value = fn(env)
+                except CmlRuntimeError as error:
+                    raise error.within(key_segment(name)).within("computed") from None
+                if value is not MISSING:
+                    values[name] = value
         out: dict[str, Any] = self._build(env)
         return out
 
@@ -78,9 +97,15 @@ def _layer(node: Node, *, base: bool) -> dict[str, Node]:
         raise parts["output"].error(
             "output: expected the fields of the mapped record, each with its expression"
         )
-    for key in ("variables", "tables"):
+    for key in ("variables", "tables", "computed"):
         if key in parts and not parts[key].is_map:
             raise parts[key].error(f"{key}: expected a mapping of names to values")
+    for key in ("variables", "computed"):
+        for name in parts[key].items() if key in parts else ():
+            if not _NAME.fullmatch(name):
+                raise parts[key].error(
+                    f"{key}: {name!r} is not a name; use letters, digits and _", name
+                )
     return parts
 
 
@@ -95,6 +120,7 @@ def build(sources: Sequence[Source], digest: str | None = None) -> Program:
         for index, source in enumerate(sources)
     ]
     variables_node: Node | None = None
+    computed_node: Node | None = None
     tables_nodes: dict[str, Node] = {}
     for layer in layers:
         if "variables" in layer:
@@ -102,6 +128,9 @@ def build(sources: Sequence[Source], digest: str | None = None) -> Program:
             variables_node = (
                 given if variables_node is None else merge_entries(variables_node, given)
             )
+        if "computed" in layer:
+            given = layer["computed"]
+            computed_node = given if computed_node is None else merge_entries(computed_node, given)
         for name, table in layer["tables"].items().items() if "tables" in layer else ():
             table_from(table)  # validates its shape, with its own line
             previous = tables_nodes.get(name)
@@ -109,19 +138,31 @@ def build(sources: Sequence[Source], digest: str | None = None) -> Program:
     variables = variables_node.plain() if variables_node is not None else {}
     tables = {name: table_from(node) for name, node in tables_nodes.items()}
     declared = set(variables)
-    # Every layer must compile on its own (with every layer's variables and tables), so a
-    # mistake in an overwrite is reported even where a later overwrite replaces it.
+    # Computed values, in order: each may read those written before it.
+    order = list(computed_node.items()) if computed_node is not None else []
+    before = {name: set(order[:i]) for i, name in enumerate(order)}
+    computed = tuple(
+        (name, ExpressionCompiler(declared, tables, before[name]).expr(node).fn)
+        for name, node in (computed_node.items().items() if computed_node else ())
+    )
+    names = set(order)
+    # Every layer must compile on its own (with every layer's variables, tables and computed
+    # values), so a mistake in an overwrite is reported even where a later one replaces it.
     output: Node | None = None
     for layer in layers:
+        if len(layers) > 1 and "computed" in layer:
+            for name, node in layer["computed"].items().items():
+                ExpressionCompiler(declared, tables, before[name]).expr(node)
         if "output" not in layer:
             continue
         if len(layers) > 1:
-            ExpressionCompiler(declared, tables).fields(layer["output"])
+            ExpressionCompiler(declared, tables, names).fields(layer["output"])
         output = layer["output"] if output is None else merge_fields(output, layer["output"])
     assert output is not None
-    compiled = ExpressionCompiler(declared, tables).fields(output)
+    compiled = ExpressionCompiler(declared, tables, names).fields(output)
     digest = digest or _digest(sources)
-    return Program(compiled.fn, {k: v for k, v in variables.items() if v is not None}, digest)
+    defaults = {k: v for k, v in variables.items() if v is not None}
+    return Program(compiled.fn, defaults, digest, computed)
 
 
 def _digest(sources: Sequence[Source]) -> str:

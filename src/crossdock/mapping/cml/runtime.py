@@ -29,6 +29,9 @@ MISSING: Final[Any] = _Missing()
 whose value is MISSING is left out."""
 
 
+_NOTHING_COMPUTED: dict[str, Any] = {}
+
+
 class Budget:
     __slots__ = ("left", "limit")
 
@@ -53,6 +56,7 @@ class Env:
 
     __slots__ = (
         "budget",
+        "computed",
         "group",
         "index",
         "item",
@@ -80,12 +84,16 @@ class Env:
         self.budget = budget
         self.parent = parent
         self.index = index
+        self.computed: dict[str, Any] = _NOTHING_COMPUTED
+        """``computed:`` values of this record, by name, once the program has computed them."""
         self.via = via
         """For a loop item: the path (``paths.Path``) the loop iterated, or None when it
         iterated a computed value."""
 
     def child(self, item: Any, index: Any, via: Any) -> Env:
-        return Env(item, self.record, self.variables, self.group, self.budget, self, index, via)
+        env = Env(item, self.record, self.variables, self.group, self.budget, self, index, via)
+        env.computed = self.computed
+        return env
 
     def up(self, levels: int) -> Env:
         env = self

@@ -4,6 +4,7 @@ lengths (cm m km mm ft in), and the minor units of its currencies (ISO 4217; no 
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 # Per unit: its dimension and its size in the dimension's base unit (grams, millimetres).
@@ -68,20 +69,69 @@ CURRENCY_CODES = frozenset(
         "VUV WST XAF XAG XAU XCD XDR XOF XPF YER ZAR ZMK ZMW ZWL"
     ).split()
 )
-_QUANTUM = {digits: Decimal(1).scaleb(-digits) for digits in range(9)}
+_ONE = Decimal(1)
+POWERS: tuple[int, ...] = tuple(10**digits for digits in range(19))
+CURRENCY_DIGITS: dict[str, int | None] = {
+    code: _MINOR_EXCEPTIONS.get(code, 2) for code in CURRENCY_CODES
+}
+RATIOS: dict[tuple[object, object], float] = {}
+FAST_LIMIT = 1e9
+TIE_MARGIN = 1e-6
+"""Below FAST_LIMIT units, float arithmetic errs by less than 1e-7 of a unit, so it decides
+every rounding further than TIE_MARGIN from a tie exactly; closer cases (and larger amounts)
+are decided by Decimal on the number as written."""
 
 
 def minor_units(code: object) -> int | None:
     """Decimal places of a currency (JPY 0, SGD 2, KWD 3), or None for XAG, XAU and XDR."""
-    if not isinstance(code, str) or code.upper() not in CURRENCY_CODES:
-        shown = repr(code) if isinstance(code, str) else "a non-text value"
-        raise ValueError(f"unknown currency {shown}; use an ISO 4217 code such as SGD or USD")
-    return _MINOR_EXCEPTIONS.get(code.upper(), 2)
+    if type(code) is str:
+        if code in CURRENCY_DIGITS:
+            return CURRENCY_DIGITS[code]
+        if code.upper() in CURRENCY_DIGITS:
+            return CURRENCY_DIGITS[code.upper()]
+    shown = repr(code) if isinstance(code, str) else "a non-text value"
+    raise ValueError(f"unknown currency {shown}; use an ISO 4217 code such as SGD or USD")
 
 
-def round_half_up(number: float, digits: int) -> Decimal:
-    """Commercial rounding of the number as written: 2.675 is 2.68, not float's 2.67."""
+def scaled(number: float, digits: int) -> int:
+    """``number`` in units of 10**-digits, rounded half away from zero as the number is
+    written: 2.675 to 2 places is 268 (float arithmetic alone says 267)."""
+    power = POWERS[digits]
+    if type(number) is int:
+        return int(number) * power
+    value: float = number * power
+    if -FAST_LIMIT < value < FAST_LIMIT:
+        floor: int = math.floor(value)
+        fraction = value - floor
+        if abs(fraction - 0.5) > TIE_MARGIN:
+            return floor + 1 if fraction > 0.5 else floor
     try:
-        return Decimal(repr(number)).quantize(_QUANTUM[digits], rounding=ROUND_HALF_UP)
-    except InvalidOperation:  # more digits than Decimal's context holds
+        exact = Decimal(repr(number)).scaleb(digits).quantize(_ONE, rounding=ROUND_HALF_UP)
+        return int(exact)
+    except (InvalidOperation, ValueError, OverflowError):
         raise ValueError(f"{number!r} is too large to round") from None
+
+
+def rounded(number: float, digits: int) -> int | float:
+    """Rounded to ``digits`` places: a whole number for 0 places, else the nearest float."""
+    units = scaled(number, digits)
+    return units if digits == 0 else units / POWERS[digits]
+
+
+def fixed(units: int, digits: int) -> str:
+    """Minor units as text with exactly ``digits`` decimals: 9990, 2 -> "99.90"."""
+    if digits == 0:
+        return str(units)
+    whole, part = divmod(abs(units), POWERS[digits])
+    return f"{'-' if units < 0 else ''}{whole}.{part:0{digits}d}"
+
+
+def cached_factor(source: object, target: object) -> float:
+    """``factor`` remembered per pair of unit names (only valid pairs are remembered)."""
+    key = (source, target)
+    ratio = RATIOS.get(key)
+    if ratio is None:
+        ratio = factor(source, target)
+        if len(RATIOS) < 4096:
+            RATIOS[key] = ratio
+    return ratio

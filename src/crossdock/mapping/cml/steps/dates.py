@@ -130,4 +130,24 @@ def compile_date(arg: Node, c: Compiler, line: int) -> StepFn:
             )
             raise StepFailure(reason, source, line) from None
 
-    return date
+    if read != "iso" or zone is not None or write not in ("date", "iso", "epoch"):
+        return date
+    # The common case, ISO text kept in its own offset, without the general path's calls.
+    # A date needs no offset at all; anything unusual goes the general way (and its errors).
+    read_iso = datetime.fromisoformat
+    date_only = write == "date"
+
+    def iso_date(value: Any, env: Env) -> Any:
+        if type(value) is str:
+            try:
+                moment = read_iso(value)
+            except ValueError:
+                return date(value, env)
+            if date_only:
+                return moment.date().isoformat()
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            return writer(moment)
+        return date(value, env)
+
+    return iso_date

@@ -1,0 +1,226 @@
+"""Building an object field by field, as one generated function per ``object:`` (and per
+``output:``).
+
+Mapping time is mostly spent here, so instead of a loop that calls one closure per field and
+one per sub-expression, each object gets a straight-line function: literals are stored
+directly, ``$.key``, ``$record.key`` and ``$computed.key`` are read inline, steps are called one
+after the other, and ``list``, ``first``, ``if``, ``all``, ``any`` and ``not`` are written out
+in place. Everything else (``each``, nested objects, text with placeholders, deep nesting)
+calls the expression's closure, which is the reference for what every construct means; the
+generated code only strings the same pieces together with fewer calls.
+
+The generated source is assembled only from the fixed fragments below and generated names
+(``k3``, ``s3_1``, ``t7``); every value that comes from the template (field names, keys,
+literals, the step functions) is bound to those names in the function's namespace, never
+written into the source. What a template says can choose which of our fragments run and in
+what order, never what code exists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crossdock.mapping.cml.compiled import DYNAMIC, Compiled, Fn
+from crossdock.mapping.cml.errors import CmlRuntimeError, StepFailure
+from crossdock.mapping.cml.paths import Path
+from crossdock.mapping.cml.runtime import MISSING, Env, key_segment
+
+MAX_INLINE_DEPTH = 5
+"""Sub-expressions nested deeper are called, not inlined (Python allows 20 nested blocks)."""
+
+
+def weigh(value: Any, limit: int) -> int:
+    """The output size of a value copied from the input: values plus characters of text.
+    Stops counting past ``limit``, so weighing a huge value costs no more than the budget."""
+    total = 0
+    stack = [value]
+    while stack and total <= limit:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            total += len(item) + 1
+        elif kind is dict:
+            total += len(item) + 1
+            stack.extend(item.values())
+        elif kind is list:
+            total += len(item) + 1
+            stack.extend(item)
+        else:
+            total += 1
+    return total
+
+
+def _failed(failure: StepFailure, origin: Path | None, env: Env) -> CmlRuntimeError:
+    path = origin.describe(env) if origin is not None else None
+    return CmlRuntimeError(failure.reason, path=path, source=failure.source, line=failure.line)
+
+
+_EMPTY: dict[str, Any] = {}
+_HEAD = """\
+def build(env):
+    out = {}
+    w = 0
+    item = env.item
+    if type(item) is not dict:
+        item = EMPTY
+    record = env.record
+    if type(record) is not dict:
+        record = EMPTY
+    computed = env.computed
+"""
+# Output is charged one unit per field (len(out), once), plus the characters of text, plus
+# the size of any object or list copied from the input (built ones were charged already).
+_STORE = """\
+    if v is not MISSING:
+        out[{n}] = v
+        if type(v) is str:
+            w += len(v)
+"""
+_STORE_COPY = """\
+    if v is not MISSING:
+        out[{n}] = v
+        t = type(v)
+        if t is str:
+            w += len(v)
+        elif t is dict or t is list:
+            w += weigh(v, env.budget.left)
+"""
+_TAIL = """\
+    env.budget.spend(w + len(out) + constant_weight, source, line)
+    return out
+"""
+
+
+class _Writer:
+    """Writes the body of one generated builder: lines of code and the names they use."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.namespace: dict[str, Any] = {}
+        self.count = 0
+
+    def bind(self, prefix: str, value: Any) -> str:
+        self.count += 1
+        name = f"{prefix}{self.count}"
+        self.namespace[name] = value
+        return name
+
+    def temp(self) -> str:
+        self.count += 1
+        return f"t{self.count}"
+
+    def line(self, indent: int, text: str) -> None:
+        self.lines.append("    " * indent + text + "\n")
+
+    def expression(self, compiled: Compiled, target: str, indent: int, depth: int) -> None:
+        """Code that leaves the value of ``compiled`` (possibly MISSING) in ``target``."""
+        kind = compiled.kind
+        if depth > MAX_INLINE_DEPTH:
+            kind = "call"
+        if kind == "const":
+            constant = "MISSING" if compiled.const is MISSING else self.bind("c", compiled.const)
+            self.line(indent, f"{target} = {constant}")
+        elif kind == "path":
+            simple = compiled.origin.simple() if compiled.origin is not None else None
+            if simple is None:
+                self.line(indent, f"{target} = {self.bind('f', compiled.fn)}(env)")
+            else:
+                scope = {"item": "item", "record": "record", "computed": "computed"}[simple[0]]
+                self.line(indent, f"{target} = {scope}.get({self.bind('k', simple[1])})")
+                self.line(indent, f"if {target} is None:")
+                self.line(indent + 1, f"{target} = MISSING")
+        elif kind == "steps":
+            assert compiled.base is not None
+            self.expression(compiled.base, target, indent, depth + 1)
+            origin = self.bind("o", compiled.origin)
+            self.line(indent, "try:")
+            for step in compiled.steps:
+                self.line(indent + 1, f"{target} = {self.bind('s', step)}({target}, env)")
+            self.line(indent, "except StepFailure as failure:")
+            self.line(indent + 1, f"raise failed(failure, {origin}, env) from None")
+        elif kind == "list":
+            self._list(compiled, target, indent, depth)
+        elif kind == "first":
+            self.line(indent, f"{target} = MISSING")
+            for part in compiled.parts:
+                self.line(indent, f"if {target} is MISSING:")
+                self.expression(part, target, indent + 1, depth + 1)
+        elif kind in ("all", "any"):
+            self._all_any(compiled, target, indent, depth)
+        elif kind == "not":
+            value = self.temp()
+            self.expression(compiled.parts[0], value, indent, depth + 1)
+            self.line(indent, f"{target} = {value} is MISSING or not {value}")
+        elif kind == "if":
+            condition, then, otherwise = compiled.parts
+            value = self.temp()
+            self.expression(condition, value, indent, depth + 1)
+            self.line(indent, f"if {value} is not MISSING and {value}:")
+            self.expression(then, target, indent + 1, depth + 1)
+            self.line(indent, "else:")
+            self.expression(otherwise, target, indent + 1, depth + 1)
+        else:
+            self.line(indent, f"{target} = {self.bind('f', compiled.fn)}(env)")
+
+    def _list(self, compiled: Compiled, target: str, indent: int, depth: int) -> None:
+        value = self.temp()
+        self.line(indent, f"{target} = []")
+        for index, part in enumerate(compiled.parts):
+            self.line(indent, "try:")
+            self.expression(part, value, indent + 1, depth + 1)
+            self.line(indent, "except CmlRuntimeError as error:")
+            self.line(indent + 1, f"raise error.within({self.bind('g', f'[{index}]')}) from None")
+            self.line(indent, f"if {value} is not MISSING:")
+            self.line(indent + 1, f"{target}.append({value})")
+
+    def _all_any(self, compiled: Compiled, target: str, indent: int, depth: int) -> None:
+        # all: true until a part is false; any: false until a part is true. Parts after the
+        # deciding one are not evaluated, as in the closure.
+        value = self.temp()
+        is_all = compiled.kind == "all"
+        self.line(indent, f"{target} = {'True' if is_all else 'False'}")
+        for part in compiled.parts:
+            self.line(indent, f"if {'' if is_all else 'not '}{target}:")
+            self.expression(part, value, indent + 1, depth + 1)
+            self.line(indent + 1, f"{target} = {value} is not MISSING and bool({value})")
+
+
+def build_object(fields: list[tuple[str, Compiled]], source: str, line: int) -> Fn:
+    """A function building the object whose fields are ``fields``, charging its output."""
+    writer = _Writer()
+    writer.namespace.update(
+        EMPTY=_EMPTY,
+        MISSING=MISSING,
+        StepFailure=StepFailure,
+        CmlRuntimeError=CmlRuntimeError,
+        failed=_failed,
+        weigh=weigh,
+        source=source,
+        line=line,
+    )
+    writer.lines.append(_HEAD)
+    constant_weight = 0
+    for name, compiled in fields:
+        if compiled.const is MISSING:
+            continue  # omit: true
+        field = writer.bind("n", name)
+        if compiled.const is not DYNAMIC:
+            writer.line(1, f"out[{field}] = {writer.bind('c', compiled.const)}")
+            value = compiled.const
+            constant_weight += len(value) if type(value) is str else 0
+            continue
+        store = _STORE if compiled.builds else _STORE_COPY
+        if compiled.kind == "path" and compiled.origin and compiled.origin.simple():
+            writer.expression(compiled, "v", 1, 0)  # reading one key cannot fail
+        else:
+            writer.line(1, "try:")
+            writer.expression(compiled, "v", 2, 0)
+            writer.line(1, "except CmlRuntimeError as error:")
+            writer.line(2, f"raise error.within({writer.bind('g', key_segment(name))}) from None")
+        writer.lines.append(store.format(n=field))
+    writer.namespace["constant_weight"] = constant_weight
+    writer.lines.append(_TAIL)
+    text = "".join(writer.lines)
+    exec(compile(text, "<cml object>", "exec"), writer.namespace)  # noqa: S102 - see the docstring
+    built: Fn = writer.namespace["build"]
+    return built

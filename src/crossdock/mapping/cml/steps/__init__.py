@@ -1,0 +1,23 @@
+"""CML's steps: what can be done to a value after its source, in the order the keys are written.
+
+Each entry of ``STEPS`` compiles one ``step: argument`` pair into a function ``(value, env) ->
+value``. Steps pass MISSING through untouched, except those about missing values (``default``,
+``required``, ``exists``) and comparisons (which answer false).
+"""
+
+from __future__ import annotations
+
+from crossdock.mapping.cml.steps.common import StepCompiler, fresh
+from crossdock.mapping.cml.steps.dates import compile_date
+from crossdock.mapping.cml.steps.numbers import NUMBER_STEPS
+from crossdock.mapping.cml.steps.text import TEXT_STEPS
+from crossdock.mapping.cml.steps.values import VALUE_STEPS
+
+STEPS: dict[str, StepCompiler] = {
+    **VALUE_STEPS,
+    **TEXT_STEPS,
+    **NUMBER_STEPS,
+    "date": compile_date,
+}
+
+__all__ = ["STEPS", "StepCompiler", "fresh"]

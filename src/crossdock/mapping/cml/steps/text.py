@@ -1,0 +1,188 @@
+"""Steps on text: ``case``, ``trim``, ``truncate``, ``strip_html``, ``replace``, ``split``,
+``join`` and ``flatten`` (lists). Text steps accept numbers and booleans, written as ``to:
+text`` writes them; steps that make text longer charge the record's work budget first.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from typing import Any
+
+from crossdock.mapping.cml.compiled import Compiler, StepFn
+from crossdock.mapping.cml.runtime import MISSING, Env
+from crossdock.mapping.cml.source import Node
+from crossdock.mapping.cml.steps.common import StepCompiler, flag_arg, scalar_arg, text_of
+
+
+def _case(arg: Node, c: Compiler, line: int) -> StepFn:
+    name = scalar_arg(arg, (str,), "upper, lower or title", "case")
+    change: Callable[[str], str] | None = {
+        "upper": str.upper,
+        "lower": str.lower,
+        "title": str.title,
+    }.get(name)
+    if change is None:
+        raise arg.error(f"case: unknown case {name!r}; use upper, lower or title")
+    do, source = change, c.source
+
+    def case(value: Any, env: Env) -> Any:
+        if value is MISSING:
+            return value
+        return do(text_of(value, source, line))
+
+    return case
+
+
+def _trim(arg: Node, c: Compiler, line: int) -> StepFn:
+    if not flag_arg(arg, "trim"):
+        return lambda value, env: value
+    source = c.source
+    return lambda value, env: value if value is MISSING else text_of(value, source, line).strip()
+
+
+def _truncate(arg: Node, c: Compiler, line: int) -> StepFn:
+    limit = scalar_arg(arg, (int,), "a number of characters", "truncate")
+    if limit < 1:
+        raise arg.error("truncate: expected at least 1 character")
+    source = c.source
+
+    def truncate(value: Any, env: Env) -> Any:
+        if value is MISSING:
+            return value
+        return text_of(value, source, line)[:limit]
+
+    return truncate
+
+
+_TAG = re.compile(r"<[^<>]*>")
+_BLOCK = re.compile(r"</?(?:p|div|br|li|ul|ol|tr|h[1-6]|table|section|article)\b[^<>]*>", re.I)
+_RUNS = re.compile(r"[^\S\n]*\n\s*|[^\S\n]{2,}|[\t\r\f\v]")
+
+
+def _collapse(match: re.Match[str]) -> str:
+    return "\n" if "\n" in match.group() else " "
+
+
+def plain_text(text: str) -> str:
+    """HTML as plain text: block elements end lines, other tags go, entities are decoded,
+    runs of spaces become one and blank lines go."""
+    if "<" in text:
+        text = _TAG.sub("", _BLOCK.sub("\n", text))
+    if "&" in text:
+        text = html.unescape(text)
+    return _RUNS.sub(_collapse, text).strip()
+
+
+def _strip_html(arg: Node, c: Compiler, line: int) -> StepFn:
+    if not flag_arg(arg, "strip_html"):
+        return lambda value, env: value
+    source = c.source
+
+    def strip_html(value: Any, env: Env) -> Any:
+        if value is MISSING:
+            return value
+        return plain_text(text_of(value, source, line))
+
+    return strip_html
+
+
+def _replace(arg: Node, c: Compiler, line: int) -> StepFn:
+    if not arg.is_map or not arg.items():
+        raise arg.error(
+            "replace: expected pairs of text to find and text to write, e.g. {'&': 'and'}"
+        )
+    pairs: list[tuple[str, str]] = []
+    for old, new in arg.items().items():
+        if old == "":
+            raise arg.error("replace: the text to find cannot be empty", old)
+        if new.is_map or new.is_seq or type(new.value) is not str:
+            raise new.error(f"replace: the replacement of {old!r} must be text (quote it)")
+        pairs.append((old, new.value))
+    source = c.source
+
+    def replace(value: Any, env: Env) -> Any:
+        if value is MISSING:
+            return value
+        text = text_of(value, source, line)
+        for old, new in pairs:
+            if len(new) > len(old):
+                # Charged before the text is built, so a replacement cannot blow up memory.
+                env.budget.spend(text.count(old) * (len(new) - len(old)), source, line)
+            text = text.replace(old, new)
+        return text
+
+    return replace
+
+
+def _split(arg: Node, c: Compiler, line: int) -> StepFn:
+    separator = scalar_arg(arg, (str,), "the text between parts, e.g. ','", "split")
+    if separator == "":
+        raise arg.error("split: the separator cannot be empty")
+    source = c.source
+
+    def split(value: Any, env: Env) -> Any:
+        if value is MISSING:
+            return value
+        parts = text_of(value, source, line).split(separator)
+        env.budget.spend(len(parts), source, line)
+        return [p for p in (part.strip() for part in parts) if p]
+
+    return split
+
+
+def _join(arg: Node, c: Compiler, line: int) -> StepFn:
+    separator: str = scalar_arg(arg, (str,), "the text between parts, e.g. ', '", "join")
+    source = c.source
+
+    def join_slowly(value: list[Any], env: Env) -> str:
+        parts = [
+            text_of(part, source, line)
+            for part in value
+            if part is not MISSING and part is not None
+        ]
+        env.budget.spend(sum(map(len, parts)) + len(parts) * len(separator), source, line)
+        return separator.join(parts)
+
+    def join(value: Any, env: Env) -> Any:
+        if type(value) is not list:
+            return value if value is MISSING else text_of(value, source, line)
+        try:
+            text = separator.join(value)
+        except TypeError:  # not all text: numbers, nulls, or a list to refuse
+            return join_slowly(value, env)
+        env.budget.spend(len(text), source, line)
+        return text
+
+    return join
+
+
+def _flatten(arg: Node, c: Compiler, line: int) -> StepFn:
+    if not flag_arg(arg, "flatten"):
+        return lambda value, env: value
+
+    def flatten(value: Any, env: Env) -> Any:
+        if type(value) is not list:
+            return value
+        out: list[Any] = []
+        for part in value:
+            if type(part) is list:
+                out.extend(part)
+            else:
+                out.append(part)
+        return out
+
+    return flatten
+
+
+TEXT_STEPS: dict[str, StepCompiler] = {
+    "case": _case,
+    "trim": _trim,
+    "truncate": _truncate,
+    "strip_html": _strip_html,
+    "replace": _replace,
+    "split": _split,
+    "join": _join,
+    "flatten": _flatten,
+}
