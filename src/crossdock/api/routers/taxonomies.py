@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field, StringConstraints
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from crossdock.api.deps import CurrentUser, HubDep, SessionDep
 from crossdock.api.listing import iso, list_response
@@ -328,7 +329,8 @@ def put_taxonomy(
     if not (user.is_operator or user.role in AGENCY_SCOPED):
         raise Forbidden("Only admin, staff, agency and manager users may load taxonomies.")
     agency_id, company_id = _owner(session, user, body)
-    existing = session.get(TaxonomyRow, taxonomyId)
+    # Locked: of two loads of one taxonomy, the second sees the first's version.
+    existing = session.get(TaxonomyRow, taxonomyId, with_for_update=True)
     if existing is not None and not may_replace(user, existing.agency_id):
         raise Forbidden(f"Your user may not replace taxonomy {taxonomyId}.", field="taxonomyId")
     if existing is not None and body.version is not None and body.version <= existing.version:
@@ -355,7 +357,13 @@ def put_taxonomy(
             errors[0]["detail"], field=errors[0]["field"], errors=errors
         ) from None
     created = existing is None
-    row = replace_taxonomy(session, taxonomy, now)
+    try:
+        row = replace_taxonomy(session, taxonomy, now)
+    except IntegrityError:
+        raise Conflict(
+            f"Taxonomy {taxonomyId} was created by another request meanwhile; retry.",
+            field="taxonomyId",
+        ) from None
     response.status_code = 201 if created else 200
     return _with_counts(session, row)
 
