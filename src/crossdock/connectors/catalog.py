@@ -52,6 +52,11 @@ class CareCloudSettings(VendorSettings):
     applicationId: str = Field(description="The external application id.")
     login: str = Field(description="The API user's login.")
     password: str = secret("The API user's password.")
+    timezone: str = Field(
+        default="Europe/Prague",
+        description="The project's time zone (IANA name): CareCloud's timestamps are its local "
+        "time without an offset.",
+    )
 
 
 class CustomTradesSettings(VendorSettings):
@@ -134,6 +139,12 @@ async def _cro_connection_test(settings: dict[str, Any]) -> None:
     await connection_test(settings)
 
 
+async def _carecloud_connection_test(settings: dict[str, Any]) -> None:
+    from crossdock.connectors.carecloud import connection_test
+
+    await connection_test(settings)
+
+
 async def _cropster_connection_test(settings: dict[str, Any]) -> None:
     from crossdock.connectors.cropster import connection_test
 
@@ -167,7 +178,14 @@ def default_catalog() -> Catalog:
         )
     )
     catalog.register(
-        System("carecloud", "CareCloud", CareCloudSettings, ("customers",), auth_type="login")
+        System(
+            "carecloud",
+            "CareCloud",
+            CareCloudSettings,
+            ("customers",),
+            auth_type="login",
+            connection_test=_carecloud_connection_test,
+        )
     )
     catalog.register(
         System(
