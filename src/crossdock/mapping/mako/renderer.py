@@ -164,7 +164,10 @@ class MakoRenderer:
         with self._lock:
             if self._closed:
                 raise MakoUnavailable("The Mako renderer is closed.", field="template")
-            if self._zygote is None or self._zygote.process.poll() is not None:
+            if self._zygote is not None and self._zygote.process.poll() is not None:
+                self._zygote.stop()  # it exited: release its socket
+                self._zygote = None
+            if self._zygote is None:
                 self._zygote = self._spawn()
             return self._zygote
 
