@@ -1,0 +1,363 @@
+"""Custom Trades records read incrementally (``updated_since``), soft deletes included as
+tombstones (``include_deleted=true``), with none lost and none repeated while the company's
+records change during the read.
+
+Every list is ordered newest-updated first and every write moves its record to the top, so a
+record written between two page requests pushes the records after it down one place: the next
+page repeats one, and the record written is above the read position, not read. Nothing ever
+moves up (deletes are writes too, with ``include_deleted``), so nothing is skipped. A run reads
+in passes, like the CRO stream:
+
+1. the main pass: every record changed since the checkpoint (all of them on the first run);
+2. catch-up passes: what changed since the previous pass began, which is every record written
+   during it. Passes repeat until one emits nothing, or was read in a single answer (a
+   consistent snapshot), at most ``catch_up_passes`` times. A run whose main pass is a single
+   page (an incremental run with little to read) costs one request.
+
+Repeats are dropped without an id set, so memory stays flat however many records there are.
+Records stamped before the run began ("settled") cannot move during it, so in the main pass
+they come in a fixed order, newest first: one already emitted is recognised by its
+``updated_at`` being newer than the last one emitted (or equal, and among those emitted at that
+instant). Records written since the run began are remembered by uuid and version, which costs
+only as much as the writes during the run. A page whose records are not in that order stops
+the read (``PagingError``) rather than risk dropping records on a wrong assumption.
+
+The checkpoint after the last page is the moment the last pass began, on the vendor's clock
+less ``skew``; mid-run pages carry a ``resume`` position so an interrupted run continues where
+it stopped (records around the interruption may then be read twice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from crossdock.connectors.customtrades.client import (
+    MAX_LIMIT,
+    CustomTradesClient,
+    ctc_paginator,
+    ctc_time,
+)
+from crossdock.connectors.customtrades.errors import VENDOR
+from crossdock.connectors.customtrades.resources import JOB_PHOTOS, listed
+from crossdock.connectors.http import Checkpoint, Page, PagingError, Record, Stream
+from crossdock.errors import CrossdockError, FixRequest, GiveUp, NotFound
+
+MAX_RESUMED_TIES = 100  # records stamped in the same millisecond kept in a resume position
+PHOTO_BATCH = 500  # photos gathered from several jobs before a page is handed over
+
+
+def stamp_of(value: object) -> int | None:
+    """``updated_at`` as epoch milliseconds (None when missing or unreadable)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return int(moment.timestamp() * 1000) if moment.tzinfo else None
+
+
+@dataclass
+class _Pass:
+    """One pass over a list: its number (0 is the main pass), what it filters on, when it
+    began (on the vendor's clock, less the skew) and the page it is at.
+
+    The main pass learns the vendor's clock from its own first answer, so its ``began`` is
+    settled then (``started_at`` keeps the local moment it started).
+    """
+
+    number: int
+    since: str | None
+    began: str | None
+    started_at: float
+    page: int = 1
+
+
+@dataclass
+class _Order:
+    """Which settled records the main pass has emitted, by their place in the order: the
+    ``updated_at`` of the last one (ms) and the uuids emitted at exactly that instant."""
+
+    after: int | None = None
+    ties: set[str] = field(default_factory=set)
+
+    def fresh(self, uuid: str, stamp: int) -> bool:
+        if self.after is None or stamp < self.after:
+            self.after = stamp
+            self.ties = {uuid}
+            return True
+        if stamp == self.after and uuid not in self.ties:
+            self.ties.add(uuid)
+            return True
+        return False  # newer than the last one emitted: emitted already, shifted down since
+
+    def to_json(self) -> dict[str, Any]:
+        if self.after is None or len(self.ties) > MAX_RESUMED_TIES:
+            return {}  # a resumed read then repeats some records rather than lose any
+        return {"after": self.after, "ties": sorted(self.ties)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> _Order:
+        after = data.get("after")
+        ties: Iterable[str] = data.get("ties") or ()
+        return cls(after if isinstance(after, int) else None, set(ties))
+
+
+@dataclass
+class _Run:
+    """What a run remembers across its passes."""
+
+    first_began: str | None  # the main pass's began: records stamped since are "recent"
+    order: _Order
+    recent: dict[str, int] = field(default_factory=dict)  # uuid -> updated_at (ms) emitted
+
+    @property
+    def recent_from(self) -> int | None:
+        return stamp_of(self.first_began)
+
+
+class ResourceStream:
+    """One listed resource (customers, locations, jobs, estimates, invoices, payments).
+
+    ``page_size`` is the records per request (the vendor serves at most 100). ``skew`` is
+    subtracted from every "since" moment so records stamped by a vendor clock slightly behind
+    ours are read again rather than missed. ``params`` adds list filters (``status``, ...):
+    a filtered stream's checkpoint only holds for that filter.
+    """
+
+    def __init__(
+        self,
+        client: CustomTradesClient,
+        resource: str,
+        *,
+        page_size: int = MAX_LIMIT,
+        skew: float = 5.0,
+        catch_up_passes: int = 3,
+        include_deleted: bool = True,
+        params: dict[str, str] | None = None,
+    ) -> None:
+        if not 1 <= page_size <= MAX_LIMIT:
+            raise FixRequest(f"page_size must be between 1 and {MAX_LIMIT}")
+        self.resource = listed(resource)
+        self.name = self.resource.name
+        self.client = client
+        self.page_size = page_size
+        self.skew = skew
+        self.catch_up_passes = catch_up_passes
+        self.params = {**(params or {}), "include_deleted": "true" if include_deleted else "false"}
+
+    def _began(self, local: float) -> str:
+        return ctc_time(local - self.client.server_clock.behind - self.skew)
+
+    async def pages(self, since: Checkpoint | None) -> AsyncIterator[Page]:
+        since = since or Checkpoint()
+        clock = self.client.server_clock.clock
+        resume = dict(since.resume)
+        if resume:
+            current = _Pass(
+                number=int(resume["pass"]),
+                since=resume.get("since"),
+                began=str(resume["began"]),
+                started_at=clock(),
+                page=int(resume["page"]),
+            )
+            run = _Run(str(resume.get("first_began") or resume["began"]), _Order.from_json(resume))
+        else:
+            current = _Pass(number=0, since=since.updated_since, began=None, started_at=clock())
+            run = _Run(None, _Order())
+        while True:
+            emitted = 0
+            pages_read = 0
+            async for records, page, problems in self._read(current, run):
+                emitted += len(records)
+                pages_read += 1
+                if page is not None:
+                    position = self._resume(current, run, page)
+                    yield Page(records, Checkpoint(since.updated_since, resume=position), problems)
+                    continue
+                # The pass's last page: either another pass follows, or the run is done.
+                done = current.number >= self.catch_up_passes
+                done = done or (pages_read == 1 and current.page == 1)  # one consistent answer
+                done = done or (current.number > 0 and emitted == 0)
+                if done:
+                    yield Page(records, Checkpoint(updated_since=current.began), problems)
+                    return
+                now = clock()
+                following = _Pass(current.number + 1, current.began, self._began(now), now)
+                position = self._resume(following, run, 1)
+                yield Page(records, Checkpoint(since.updated_since, resume=position), problems)
+                current = following
+
+    @staticmethod
+    def _resume(current: _Pass, run: _Run, page: int) -> dict[str, Any]:
+        position: dict[str, Any] = {
+            "pass": current.number,
+            "since": current.since,
+            "began": current.began,
+            "first_began": run.first_began,
+            "page": page,
+        }
+        if current.number == 0:
+            position.update(run.order.to_json())
+        return position
+
+    async def _read(
+        self, current: _Pass, run: _Run
+    ) -> AsyncIterator[tuple[list[Record], int | None, tuple[CrossdockError, ...]]]:
+        """Each page's records to emit, the page to resume at (None after the last) and the
+        problems noticed (on the last page)."""
+        params = dict(self.params)
+        if current.since is not None:
+            params["updated_since"] = current.since
+        paginator = ctc_paginator(self.page_size, start_page=current.page)
+        path = self.resource.path
+        async for raw in self.client.api.pages(
+            path, paginator, records=f"data.{self.resource.records}", params=params
+        ):
+            if current.began is None:  # the vendor's clock is known from this first answer
+                current.began = self._began(current.started_at)
+            if run.first_began is None:
+                run.first_began = current.began
+            recent_from = run.recent_from
+            fresh: list[Record] = []
+            newest: int | None = None
+            for row in raw.records:
+                uuid, stamp = _identify(row, path)
+                if stamp is not None:
+                    if newest is not None and stamp > newest:
+                        raise PagingError(
+                            f"{VENDOR}: {path} page {raw.number} is not ordered newest-updated "
+                            "first; the stream's de-duplication relies on that order"
+                        )
+                    newest = stamp
+                if stamp is None or recent_from is None or stamp >= recent_from:
+                    # Written since the run began (or unstamped): remembered by version.
+                    version = -1 if stamp is None else stamp
+                    if run.recent.get(uuid) == version:
+                        continue
+                    run.recent[uuid] = version
+                elif not run.order.fresh(uuid, stamp):
+                    continue
+                fresh.append(row)
+            following = raw.following
+            next_page = None if following is None else int(following.params["page"])
+            yield fresh, next_page, raw.problems
+
+
+def _identify(row: Any, path: str) -> tuple[str, int | None]:
+    if not isinstance(row, dict) or not isinstance(row.get("uuid"), str):
+        raise GiveUp(f"{VENDOR}: a record of {path} has no uuid")
+    return row["uuid"], stamp_of(row.get("updated_at"))
+
+
+class JobPhotosStream:
+    """Every job's photos: Custom Trades lists photos per job only (``/jobs/{uuid}/photos``).
+
+    A run walks every live job (the jobs stream, in full: photos do not change their job's
+    ``updated_at``) and reads each one's photos changed since the checkpoint, tombstones
+    included. That is one request per job, at least, whatever changed: against the monthly
+    allowance (50,000 requests by default) read photos less often than other resources.
+    Photos of deleted jobs are not listed by the vendor, so they are not read.
+
+    The checkpoint is the moment the run began: a photo added during the run to a job already
+    walked is read by the next run. Pages carry the photos of one jobs page (or of
+    ``PHOTO_BATCH`` photos, whichever comes first).
+    """
+
+    name = JOB_PHOTOS.name
+
+    def __init__(
+        self,
+        client: CustomTradesClient,
+        *,
+        page_size: int = MAX_LIMIT,
+        skew: float = 5.0,
+    ) -> None:
+        if not 1 <= page_size <= MAX_LIMIT:
+            raise FixRequest(f"page_size must be between 1 and {MAX_LIMIT}")
+        self.client = client
+        self.page_size = page_size
+        self.skew = skew
+
+    async def pages(self, since: Checkpoint | None) -> AsyncIterator[Page]:
+        since = since or Checkpoint()
+        server_clock = self.client.server_clock
+        resume = dict(since.resume)
+        began: str | None = resume.get("began")
+        at = Checkpoint.from_json(resume.get("jobs"))  # where the current jobs page started
+        started_at = server_clock.clock()
+        jobs = ResourceStream(self.client, "jobs", page_size=self.page_size, skew=self.skew)
+        walked: set[str] = set()  # jobs whose photos were read: jobs come again when updated
+        batch: list[Record] = []
+
+        def position(jobs_at: Checkpoint | None) -> Checkpoint:
+            assert began is not None
+            state = {"began": began, "jobs": None if jobs_at is None else jobs_at.to_json()}
+            return Checkpoint(since.updated_since, resume=state)
+
+        async for jobs_page in jobs.pages(at):
+            if began is None:  # the vendor's clock is known from the first answer
+                began = ctc_time(started_at - server_clock.behind - self.skew)
+            for job in jobs_page.records:
+                uuid = str(job["uuid"])
+                if job.get("deleted_at") is not None or uuid in walked:
+                    continue
+                walked.add(uuid)
+                async for photos in self._photos(uuid, since.updated_since):
+                    batch += photos
+                    if len(batch) >= PHOTO_BATCH:
+                        yield Page(batch, position(at))
+                        batch = []
+            if jobs_page.checkpoint.resume:
+                at = jobs_page.checkpoint
+                yield Page(batch, position(at), jobs_page.problems)
+            else:
+                yield Page(batch, Checkpoint(updated_since=began), jobs_page.problems)
+            batch = []
+
+    async def _photos(self, job_uuid: str, since: str | None) -> AsyncIterator[list[Record]]:
+        """One job's photos changed since ``since``, a page at a time, each photo once."""
+        params = {"include_deleted": "true"}
+        if since is not None:
+            params["updated_since"] = since
+        path = JOB_PHOTOS.path.format(job_uuid=job_uuid)
+        seen: set[str] = set()
+        try:
+            async for raw in self.client.api.pages(
+                path, ctc_paginator(self.page_size), records="data.photos", params=params
+            ):
+                fresh = []
+                for photo in raw.records:
+                    uuid, _ = _identify(photo, path)
+                    if uuid not in seen:
+                        seen.add(uuid)
+                        fresh.append(photo)
+                yield fresh
+        except NotFound as missing:
+            if "job not found" not in missing.detail.casefold():
+                raise
+            # The job was deleted while the run walked the jobs: its photos are not listed.
+
+
+class CompanyStream:
+    """``GET /companies/me``: the key's company, one record, read whole every run."""
+
+    name = "companies"
+
+    def __init__(self, client: CustomTradesClient) -> None:
+        self.client = client
+
+    async def pages(self, since: Checkpoint | None) -> AsyncIterator[Page]:
+        yield Page([await self.client.company()], Checkpoint())
+
+
+def stream(client: CustomTradesClient, name: str, **options: Any) -> Stream:
+    """The stream of one resource by name (``customers``, ``job_photos``, ``companies``...)."""
+    if name == JOB_PHOTOS.name:
+        return JobPhotosStream(client, **options)
+    if name == CompanyStream.name:
+        return CompanyStream(client, **options)
+    return ResourceStream(client, name, **options)
