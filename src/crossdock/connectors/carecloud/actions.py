@@ -1,0 +1,182 @@
+"""Writes to CareCloud: create a customer, update one. CareCloud deletes customers only in its
+back office (``state`` 0), so there is no delete.
+
+Creating is retried although CareCloud takes no idempotency key, because CareCloud refuses a
+second customer with an email already in use (400 ``already_exists``, a ``Conflict``). When a
+retry meets that refusal, the connector looks the email up (``GET /customers?email=``); a
+customer with the same names, changed since the first attempt was sent, is the one the first
+attempt created, and is the result. A conflict on the first attempt, or with another customer,
+stays a ``Conflict``. A customer without an email has no key to check by, so its create is
+retried only when it certainly did not land (no connection made, or a 429).
+
+``PUT /customers/{id}`` replaces the whole record: what a body leaves out is removed, consents
+included. ``update_customer`` therefore reads the customer, applies the changes and sends the
+whole record back (read-modify-write), so fields Crossdock does not map survive an update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from crossdock.connectors.carecloud.client import CareCloudClient
+from crossdock.connectors.carecloud.times import local_text
+from crossdock.connectors.http import dig
+from crossdock.errors import Conflict, CrossdockError, FixRequest, GiveUp
+
+# How far before the first attempt a customer's last_change may be and still be ours: CareCloud
+# stamps it from its own clock, which ServerClock keeps us from running ahead of.
+CREATED_SKEW = 5.0
+INFO = "customer.personal_information"
+# personal_information fields an update may set (CareCloud's Customer schema, writable ones).
+UPDATABLE = frozenset(
+    {
+        "salutation",
+        "gender",
+        "first_name",
+        "last_name",
+        "pre_nominals",
+        "post_nominals",
+        "birthdate",
+        "email",
+        "phone",
+        "language_id",
+        "store_id",
+        "address",
+        "consents",
+    }
+)
+# Changing these makes CareCloud's generated salutation wrong unless it is generated again.
+_GREETED_BY = frozenset({"gender", "first_name", "last_name", "language_id"})
+_SAME_PERSON = ("first_name", "last_name", "birthdate", "phone")
+
+
+async def create_customer(client: CareCloudClient, body: Mapping[str, Any]) -> str:
+    """``POST /customers`` with the spec's body (``customer``, ``customer_source``, optional
+    ``password``; ``autologin`` defaults to false); the new customer's ``customer_id``."""
+    sent = dict(body)
+    sent.setdefault("autologin", False)
+    info = dig(sent, "customer.personal_information")
+    info = info if isinstance(info, Mapping) else {}
+    email = str(info.get("email") or "").strip().lower()
+    sent_at = local_text(client.server_clock.now() - CREATED_SKEW, client.zone)
+
+    async def landed(error: CrossdockError) -> httpx.Response | None:
+        if not isinstance(error, Conflict) or error.field != f"{INFO}.email":
+            return None
+        return await _created_since(client, email, info, sent_at)
+
+    response = await client.api.request(
+        "POST", "/customers", json=sent, landed=landed if email else None
+    )
+    customer_id = dig(client.api.decode(response), "data.customer_id")
+    if not isinstance(customer_id, str) or not customer_id:
+        raise GiveUp("CareCloud: POST /customers answered without a customer_id")
+    return customer_id
+
+
+async def update_customer(
+    client: CareCloudClient,
+    customer_id: str,
+    changes: Mapping[str, Any],
+    *,
+    password: str | None = None,
+) -> dict[str, Any]:
+    """Change fields of a customer's ``personal_information``; the customer as updated.
+
+    ``changes`` holds whole values, except ``address`` (its keys are merged into the current
+    address) and ``consents`` (merged by ``consent_id``); None removes a field. The salutation
+    CareCloud generated is dropped when a name, gender or language changes and no salutation
+    is given, so CareCloud generates it anew. ``password`` is changed only when given.
+
+    Between the read and the write another writer's change to the same customer may be
+    overwritten: CareCloud offers no conditional update.
+    """
+    unknown = sorted(set(changes) - UPDATABLE)
+    if unknown:
+        raise FixRequest(
+            f"CareCloud customers take {', '.join(sorted(UPDATABLE))} in an update, "
+            f"not {unknown[0]}",
+            field=f"{INFO}.{unknown[0]}",
+        )
+    current = await _customer(client, customer_id)
+    info = _writable(current.get("personal_information"))
+    for key, value in changes.items():
+        if key == "address" and isinstance(value, Mapping):
+            info["address"] = {**(info.get("address") or {}), **value}
+        elif key == "consents" and isinstance(value, list):
+            info["consents"] = _merge_consents(info.get("consents") or [], value)
+        else:
+            info[key] = value
+    if _GREETED_BY & set(changes) and "salutation" not in changes:
+        info.pop("salutation", None)
+    body: dict[str, Any] = {"customer": {"personal_information": info}}
+    if password is not None:
+        body["password"] = password
+    # A PUT sends the same whole record every time, so it is retried like a read.
+    await client.api.request("PUT", f"/customers/{customer_id}", json=body)
+    return await _customer(client, customer_id)
+
+
+async def _customer(client: CareCloudClient, customer_id: str) -> dict[str, Any]:
+    response = await client.api.request("GET", f"/customers/{customer_id}")
+    found = dig(client.api.decode(response), "data")
+    if not isinstance(found, dict):
+        raise GiveUp(f"CareCloud: GET /customers/{customer_id} answered without a customer")
+    return found
+
+
+def _writable(info: object) -> dict[str, Any]:
+    """``personal_information`` as read, in the form a write takes: without the deprecated
+    ``agreement`` view (``consents`` carries the same and wins) and consents' read-only
+    ``last_change``."""
+    found = dict(info) if isinstance(info, Mapping) else {}
+    found.pop("agreement", None)
+    consents = found.get("consents")
+    if isinstance(consents, list):
+        found["consents"] = [
+            {"consent_id": c.get("consent_id"), "consent_value": c.get("consent_value")}
+            for c in consents
+            if isinstance(c, Mapping)
+        ]
+    return found
+
+
+def _merge_consents(current: list[Any], changes: list[Any]) -> list[dict[str, Any]]:
+    merged: dict[object, dict[str, Any]] = {
+        c.get("consent_id"): dict(c) for c in current if isinstance(c, Mapping)
+    }
+    for change in changes:
+        if isinstance(change, Mapping):
+            merged[change.get("consent_id")] = {
+                "consent_id": change.get("consent_id"),
+                "consent_value": change.get("consent_value"),
+            }
+    return list(merged.values())
+
+
+async def _created_since(
+    client: CareCloudClient, email: str, sent: Mapping[str, Any], sent_at: str
+) -> httpx.Response | None:
+    """The customer with ``email`` if an earlier attempt created it: changed at or after
+    ``sent_at`` and with the names (and birth date, phone) that were sent."""
+    response = await client.api.request("GET", "/customers", params={"email": email})
+    for row in dig(client.api.decode(response), "data.customers") or []:
+        if not isinstance(row, dict) or str(row.get("last_change") or "") < sent_at:
+            continue
+        info = row.get("personal_information") or {}
+        if all(_same(sent.get(key), info.get(key)) for key in _SAME_PERSON):
+            return await client.api.request("GET", f"/customers/{row['customer_id']}")
+    return None
+
+
+def _same(sent: object, found: object) -> bool:
+    """Whether a field as sent matches it as stored; a field not sent matches anything (no
+    value and an empty string are both "not set" to CareCloud)."""
+    if sent is None or sent == "":
+        return True
+    if isinstance(sent, str) and isinstance(found, str):
+        return sent.strip().casefold() == found.strip().casefold()
+    return sent == found
