@@ -65,7 +65,7 @@ def test_demo_once_sets_up_a_hub_you_can_log_in_to(env: Path) -> None:
     engine.dispose()
 
 
-def test_worker_says_it_is_not_built(env: Path) -> None:
+def test_worker_needs_postgresql(env: Path) -> None:
     result = CliRunner().invoke(app, ["worker"])
     assert result.exit_code == 2
-    assert "not built yet" in result.output
+    assert "needs PostgreSQL" in result.output

@@ -45,13 +45,39 @@ def serve(
 
 
 @app.command()
-def worker() -> None:
-    """Run a background worker (distributed deployments on PostgreSQL)."""
-    console.print(
-        "[red]The distributed worker is not built yet[/red]: it arrives with the sync engine. "
-        "The embedded hub needs no worker."
-    )
-    raise typer.Exit(2)
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Jobs this worker runs at once.")] = 2,
+) -> None:
+    """Run a background worker: Procrastinate on PostgreSQL, as many as you like.
+
+    The API then announces work to the workers instead of running it in-process: start
+    `crossdock serve` with CROSSDOCK_QUEUE=procrastinate.
+    """
+    import asyncio
+
+    from crossdock.hub import Hub
+    from crossdock.settings import load_settings
+    from crossdock.store import migrate
+    from crossdock.sync.queue.procrastinate import create_queue, ensure_schema
+
+    hub = Hub.from_settings(load_settings())
+    try:
+        queue = create_queue(hub)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    migrate.upgrade(hub.engine)
+
+    async def run() -> None:
+        async with queue.open_async():
+            await ensure_schema(queue)
+            console.print(f"crossdock worker: running jobs, concurrency {concurrency}")
+            await queue.run_worker_async(concurrency=concurrency)
+
+    try:
+        asyncio.run(run())
+    finally:
+        hub.close()
 
 
 @app.command()

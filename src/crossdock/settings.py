@@ -27,6 +27,7 @@ class Settings:
     smtp_url: str | None = None
     email_from: str = "crossdock@localhost"
     embedded_worker: bool = True
+    queue: str = "embedded"
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -63,7 +64,7 @@ def load_settings(
                 raise ValueError(
                     f"CROSSDOCK_{name.upper()} must be an integer, not {raw!r}"
                 ) from exc
-    for name in ("bootstrap_admin", "client_id", "smtp_url", "email_from", "host"):
+    for name in ("bootstrap_admin", "client_id", "smtp_url", "email_from", "host", "queue"):
         raw = env.get(f"CROSSDOCK_{name.upper()}")
         if raw:
             values[name] = raw
@@ -74,6 +75,8 @@ def load_settings(
             "no",
         )
     values.update(overrides)
+    if values.get("queue", "embedded") not in ("embedded", "procrastinate"):
+        raise ValueError("CROSSDOCK_QUEUE must be 'embedded' or 'procrastinate'")
     if not values.get("secret_key"):
         values["secret_key"] = env.get("CROSSDOCK_SECRET_KEY") or _key_from_file(
             key_file or Path(env.get("CROSSDOCK_KEY_FILE", "crossdock.key"))

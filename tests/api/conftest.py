@@ -94,7 +94,7 @@ class Api:
 
     def drain(self) -> int:
         """Process every accepted record now (the tests' stand-in for the embedded worker)."""
-        from crossdock.sync.worker import drain
+        from crossdock.sync.jobs import drain
 
         return drain(self.hub)
 

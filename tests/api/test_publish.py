@@ -10,7 +10,7 @@ import pytest
 
 from crossdock.connectors.catalog import System, VendorSettings
 from crossdock.sync.publish import claim
-from crossdock.sync.worker import ingest, publish_due
+from crossdock.sync.jobs import ingest, publish_due
 from tests.api.conftest import Api
 from tests.api.test_records import ORDER, outcome, send
 

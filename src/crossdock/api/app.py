@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
@@ -26,6 +26,31 @@ from crossdock.hub import Hub
 from crossdock.settings import Settings, load_settings
 from crossdock.store import migrate
 from crossdock.store.engine import refresh_statistics
+from crossdock.sync.queue.base import JobQueue
+
+
+async def start_queue(hub: Hub, stack: AsyncExitStack) -> JobQueue | None:
+    """What runs background jobs for this server: the embedded thread (the default), the
+    Procrastinate workers (``CROSSDOCK_QUEUE=procrastinate``), or nothing (tests)."""
+    if hub.settings.queue == "procrastinate":
+        from crossdock.sync.queue.procrastinate import (
+            ProcrastinateQueue,
+            create_queue,
+            ensure_schema,
+        )
+
+        queue_app = create_queue(hub)
+        await stack.enter_async_context(queue_app.open_async())
+        await ensure_schema(queue_app)
+        return ProcrastinateQueue(queue_app)
+    if not hub.settings.embedded_worker:
+        return None
+    from crossdock.sync.queue.inline import EmbeddedWorker
+
+    worker = EmbeddedWorker(hub)
+    worker.start()
+    stack.callback(worker.stop)
+    return worker
 
 
 def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> FastAPI:
@@ -39,16 +64,9 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         migrate.upgrade(hub.engine)
         refresh_statistics(hub.engine)
         bootstrap(hub)
-        worker = None
-        if hub.settings.embedded_worker:
-            from crossdock.sync.worker import EmbeddedWorker
-
-            worker = EmbeddedWorker(hub)
-            worker.start()
-        app.state.worker = worker
-        yield
-        if worker is not None:
-            worker.stop()
+        async with AsyncExitStack() as stack:
+            app.state.queue = await start_queue(hub, stack)
+            yield
         if owns_hub:
             hub.close()
 

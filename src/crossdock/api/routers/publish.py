@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import ColumnElement, select
 
@@ -165,6 +165,7 @@ def retry(
     integrationId: str,
     crescoId: str,
     request: Request,
+    background: BackgroundTasks,
     session: SessionDep,
     hub: HubDep,
     user: CurrentUser,
@@ -185,7 +186,7 @@ def retry(
     now = hub.clock()
     job.status, job.attempts, job.next_attempt_at, job.updated_at = "pending", 0, now, now
     job.last_error = None
-    worker = getattr(request.app.state, "worker", None)
-    if worker is not None:
-        worker.wake()
+    queue = getattr(request.app.state, "queue", None)
+    if queue is not None:
+        background.add_task(queue.announce, "publish")
     return describe_job(job)

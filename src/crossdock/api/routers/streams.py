@@ -74,10 +74,10 @@ def streams_batch(
         actor=user.username,
         now=hub.clock(),
     )
-    # The request's transaction commits before the answer is sent; the worker is woken after.
-    worker = getattr(request.app.state, "worker", None)
-    if worker is not None:
-        background.add_task(worker.wake)
+    # The request's transaction commits before the answer is sent; the queue is told after.
+    queue = getattr(request.app.state, "queue", None)
+    if queue is not None:
+        background.add_task(queue.announce, "ingest")
     return {"requestId": request_id}
 
 

@@ -1,14 +1,13 @@
-"""The embedded worker: a thread inside ``crossdock serve`` that processes accepted records.
+"""The embedded queue: a thread inside ``crossdock serve`` that runs the background jobs.
 
-Durable state in the database is the truth: the worker only looks for pending items, so work
-accepted before a restart is picked up again when the server starts. The API wakes it after
-each accepted batch; without a wake-up it still looks every ``idle_seconds``. It also sends
-the email outbox when ``CROSSDOCK_SMTP_URL`` is set.
+Durable state in the database is the truth: the worker only looks for pending items and due
+publish jobs, so work accepted before a restart is picked up again when the server starts.
+The API wakes it after each accepted batch; without a wake-up it still looks every
+``idle_seconds``. It also sends the email outbox when ``CROSSDOCK_SMTP_URL`` is set.
 """
 
 from __future__ import annotations
 
-import asyncio
 import smtplib
 import threading
 import time
@@ -18,44 +17,10 @@ import structlog
 from crossdock.hub import Hub
 from crossdock.mail import send_pending
 from crossdock.store.engine import refresh_statistics
-from crossdock.sync.ingest import process_pending
-from crossdock.sync.publish import claim, complete, deliver_all
+from crossdock.sync.jobs import drain
+from crossdock.sync.queue.base import JobKind
 
 log = structlog.get_logger("crossdock.worker")
-
-
-def ingest(hub: Hub, *, chunk: int = 500) -> int:
-    """Process pending items until none is left; returns how many were processed."""
-    total = 0
-    while True:
-        with hub.transaction() as session:
-            done = process_pending(session, now=hub.clock(), limit=chunk)
-        if not done:
-            return total
-        total += done
-
-
-def publish_due(hub: Hub, *, chunk: int = 100) -> int:
-    """Deliver due publish jobs until none is left; no transaction stays open while a
-    destination is called. Returns how many deliveries were attempted."""
-    total = 0
-    while True:
-        with hub.transaction() as session:
-            deliveries = claim(session, hub.secrets, hub.clock(), chunk)
-        if not deliveries:
-            return total
-        outcomes = asyncio.run(deliver_all(deliveries))
-        with hub.transaction() as session:
-            complete(session, outcomes, hub.clock())
-        total += len(deliveries)
-
-
-def drain(hub: Hub, *, chunk: int = 500) -> int:
-    """Ingest and publish until nothing is due; returns how much work was done."""
-    total = 0
-    while done := ingest(hub, chunk=chunk) + publish_due(hub):
-        total += done
-    return total
 
 
 class EmbeddedWorker:
@@ -82,6 +47,9 @@ class EmbeddedWorker:
 
     def wake(self) -> None:
         self._wake.set()
+
+    async def announce(self, kind: JobKind) -> None:
+        self.wake()
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()

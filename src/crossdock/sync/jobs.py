@@ -1,0 +1,53 @@
+"""The bodies of the hub's background jobs, whichever queue runs them: ingesting accepted
+records and publishing due changes. Each takes what is due in the database, the truth."""
+
+from __future__ import annotations
+
+import asyncio
+
+from crossdock.hub import Hub
+from crossdock.sync.ingest import process_pending
+from crossdock.sync.publish import claim, complete, deliver_all
+
+
+def ingest(hub: Hub, *, chunk: int = 500) -> int:
+    """Process pending items until none is left; returns how many were processed."""
+    total = 0
+    while done := ingest_chunk(hub, chunk=chunk):
+        total += done
+    return total
+
+
+def ingest_chunk(hub: Hub, *, chunk: int = 500) -> int:
+    """One chunk of pending items (workers that share the work take a chunk at a time)."""
+    with hub.transaction() as session:
+        return process_pending(session, now=hub.clock(), limit=chunk)
+
+
+def publish_chunk(hub: Hub, *, chunk: int = 100) -> int:
+    """One round of due publish jobs: claim, deliver, complete."""
+    with hub.transaction() as session:
+        deliveries = claim(session, hub.secrets, hub.clock(), chunk)
+    if not deliveries:
+        return 0
+    outcomes = asyncio.run(deliver_all(deliveries))
+    with hub.transaction() as session:
+        complete(session, outcomes, hub.clock())
+    return len(deliveries)
+
+
+def publish_due(hub: Hub, *, chunk: int = 100) -> int:
+    """Deliver due publish jobs until none is left; no transaction stays open while a
+    destination is called. Returns how many deliveries were attempted."""
+    total = 0
+    while done := publish_chunk(hub, chunk=chunk):
+        total += done
+    return total
+
+
+def drain(hub: Hub, *, chunk: int = 500) -> int:
+    """Ingest and publish until nothing is due; returns how much work was done."""
+    total = 0
+    while done := ingest(hub, chunk=chunk) + publish_due(hub):
+        total += done
+    return total

@@ -1,0 +1,1 @@
+"""Queues that deliver the background jobs: the embedded thread, or Procrastinate."""
