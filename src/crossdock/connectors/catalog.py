@@ -151,6 +151,12 @@ async def _cropster_connection_test(settings: dict[str, Any]) -> None:
     await connection_test(settings)
 
 
+async def _customtrades_connection_test(settings: dict[str, Any]) -> None:
+    from crossdock.connectors.customtrades import connection_test
+
+    await connection_test(settings)
+
+
 def default_catalog() -> Catalog:
     """The built-in ``api`` system and every vendor Crossdock knows.
 
@@ -194,6 +200,7 @@ def default_catalog() -> Catalog:
             CustomTradesSettings,
             ("customers", "orders"),
             auth_type="api_key",
+            connection_test=_customtrades_connection_test,
         )
     )
     catalog.register(
