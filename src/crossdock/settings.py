@@ -28,6 +28,13 @@ class Settings:
     email_from: str = "crossdock@localhost"
     embedded_worker: bool = True
     queue: str = "embedded"
+    mako_access: str = "operators"
+    mako_timeout: float = 5.0
+    mako_cpu: int = 5
+    mako_memory_mib: int = 256
+    mako_concurrency: int = 4
+    mako_user: str = "nobody"
+    mako_group: str = "nogroup"
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -55,6 +62,9 @@ def load_settings(
         "port",
         "argon2_time_cost",
         "argon2_memory_kib",
+        "mako_cpu",
+        "mako_memory_mib",
+        "mako_concurrency",
     ):
         raw = env.get(f"CROSSDOCK_{name.upper()}")
         if raw is not None:
@@ -64,10 +74,25 @@ def load_settings(
                 raise ValueError(
                     f"CROSSDOCK_{name.upper()} must be an integer, not {raw!r}"
                 ) from exc
-    for name in ("bootstrap_admin", "client_id", "smtp_url", "email_from", "host", "queue"):
+    for name in (
+        "bootstrap_admin",
+        "client_id",
+        "smtp_url",
+        "email_from",
+        "host",
+        "queue",
+        "mako_access",
+        "mako_user",
+        "mako_group",
+    ):
         raw = env.get(f"CROSSDOCK_{name.upper()}")
         if raw:
             values[name] = raw
+    if env.get("CROSSDOCK_MAKO_TIMEOUT"):
+        try:
+            values["mako_timeout"] = float(env["CROSSDOCK_MAKO_TIMEOUT"])
+        except ValueError as exc:
+            raise ValueError("CROSSDOCK_MAKO_TIMEOUT must be a number of seconds") from exc
     if "CROSSDOCK_EMBEDDED_WORKER" in env:
         values["embedded_worker"] = env["CROSSDOCK_EMBEDDED_WORKER"].lower() not in (
             "0",

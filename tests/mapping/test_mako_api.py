@@ -7,7 +7,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,26 +14,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from crossdock.api import create_app
-from crossdock.api.routers import mapping_mako
 from crossdock.hub import Hub
-from crossdock.settings import Settings, load_settings
+from crossdock.settings import load_settings
 from tests.api.conftest import ADMIN, CLIENT_ID, Api, Clock
-
-
-@dataclass(frozen=True)
-class MakoSettings(Settings):
-    """The settings the Mako router reads (proposed for ``Settings``, see docs/mapping.md)."""
-
-    mako_access: str = "operators"
-    mako_timeout: float = 1.0
-
 
 ApiFactory = Callable[..., Api]
 
 
 def build(database: Path, **mako: Any) -> Api:
     """A hub on SQLite with the Mako router, as the lead wires it into ``create_app``."""
-    base = load_settings(
+    settings = load_settings(
         {},
         database_url=f"sqlite:///{database}",
         secret_key="test-secret-key-for-crossdock-tests",
@@ -43,12 +32,12 @@ def build(database: Path, **mako: Any) -> Api:
         argon2_time_cost=1,
         argon2_memory_kib=1024,
         embedded_worker=False,
+        mako_timeout=1.0,
+        **mako,
     )
     clock = Clock()
-    hub = Hub.from_settings(MakoSettings(**asdict(base), **mako), clock=clock)
+    hub = Hub.from_settings(settings, clock=clock)
     app = create_app(hub=hub)
-    if not any(getattr(r, "original_router", None) is mapping_mako.router for r in app.routes):
-        app.include_router(mapping_mako.router)
     return Api(client=TestClient(app, raise_server_exceptions=False), hub=hub, clock=clock)
 
 

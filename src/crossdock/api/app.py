@@ -14,11 +14,13 @@ from crossdock.api.routers import (
     auth,
     companies,
     integrations,
+    mapping_mako,
     publish,
     records,
     results,
     streams,
     systems,
+    taxonomies,
     users,
 )
 from crossdock.bootstrap import bootstrap
@@ -98,6 +100,8 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         streams.router,
         publish.router,
         results.router,
+        mapping_mako.router,
+        taxonomies.router,
         records.router,  # last: it ends with the /{syncType} catch-all
     ):
         app.include_router(router)
