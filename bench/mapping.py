@@ -164,8 +164,14 @@ ${"," if i else ""}{"sku": ${j(v["sku"])}, \
 class Helpers:
     """What the Mako template imports: the same conversions, in plain Python."""
 
-    COLORS = {"Blue": "BLU", "Green": "GRN", "Red": "RED", "Black": "BLK", "White": "WHT",
-              "Navy": "NVY"}
+    COLORS = {
+        "Blue": "BLU",
+        "Green": "GRN",
+        "Red": "RED",
+        "Black": "BLK",
+        "White": "WHT",
+        "Navy": "NVY",
+    }
     CATEGORIES = {
         "Mens > Shoes > Boots": "1001",
         "Mens > Shoes > Sneakers": "1002",
@@ -173,11 +179,19 @@ class Helpers:
         "Womens > Bags": "2100",
     }
     _MINOR = {"JPY": 0, "KRW": 0, "KWD": 3, "BHD": 3}
-    _UNITS = {"kg": 1000.0, "g": 1.0, "lbs": 453.59237, "oz": 28.349523125, "cm": 10.0,
-              "mm": 1.0, "m": 1000.0, "in": 25.4, "ft": 304.8}
+    _UNITS = {
+        "kg": 1000.0,
+        "g": 1.0,
+        "lbs": 453.59237,
+        "oz": 28.349523125,
+        "cm": 10.0,
+        "mm": 1.0,
+        "m": 1000.0,
+        "in": 25.4,
+        "ft": 304.8,
+    }
     _TAG = re.compile(r"<[^<>]*>")
-    _BREAK = re.compile(r"</?(?:p|div|br|li|ul|ol|tr|h[1-6]|table|section|article)\b[^<>]*>",
-                        re.I)
+    _BREAK = re.compile(r"</?(?:p|div|br|li|ul|ol|tr|h[1-6]|table|section|article)\b[^<>]*>", re.I)
     _SPACES = re.compile(r"[ \t\r\f\v]+")
     _LINES = re.compile(r"\s*\n\s*")
 
@@ -239,8 +253,13 @@ def seed_product() -> dict[str, Any]:
 COLORS = ["Blue", "Green", "Red", "Black", "White", "Navy", "Olive", "Sand"]
 SIZES = ["XS", "S", "M", "L", "XL"]
 BRANDS = ["My Brand", "Northwind", "Harbor & Co", "Evergreen"]
-CATEGORIES = ["Mens > Shoes > Boots", "Mens > Shoes > Sneakers", "Womens > Shoes > Boots",
-              "Womens > Bags", "Kids > Toys"]
+CATEGORIES = [
+    "Mens > Shoes > Boots",
+    "Mens > Shoes > Sneakers",
+    "Womens > Shoes > Boots",
+    "Womens > Bags",
+    "Kids > Toys",
+]
 CURRENCIES = ["SGD", "SGD", "USD", "JPY", "KWD", "EUR"]
 
 
@@ -262,8 +281,9 @@ def varied(base: dict[str, Any], rng: random.Random, n: int) -> dict[str, Any]:
     for part in ("Height", "Length", "Width"):
         product[f"package{part}Unit"] = unit
         product[f"package{part}"] = rng.randint(1, 300)
-    product["updatedAt"] = f"2022-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}T0{rng.randint(0, 9)}" \
-        ":00:00+00:00"
+    product["updatedAt"] = (
+        f"2022-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}T0{rng.randint(0, 9)}:00:00+00:00"
+    )
     variants = []
     for i in range(rng.randint(1, 6)):
         variant = copy.deepcopy(base["variants"][i % len(base["variants"])])
@@ -283,8 +303,9 @@ def varied(base: dict[str, Any], rng: random.Random, n: int) -> dict[str, Any]:
     return product
 
 
-def timed(label: str, fn: Callable[[dict[str, Any]], Any], pool: list[dict[str, Any]],
-          total: int) -> float:
+def timed(
+    label: str, fn: Callable[[dict[str, Any]], Any], pool: list[dict[str, Any]], total: int
+) -> float:
     start_wall, start_cpu = time.perf_counter(), time.process_time()
     done = 0
     while done < total:
@@ -292,8 +313,10 @@ def timed(label: str, fn: Callable[[dict[str, Any]], Any], pool: list[dict[str, 
             fn(record)
         done += min(len(pool), total - done)
     wall, cpu = time.perf_counter() - start_wall, time.process_time() - start_cpu
-    print(f"{label:<28} {total / wall:>10,.0f} records/s  ({total / cpu:,.0f} per CPU-second, "
-          f"{wall:.2f} s)")
+    print(
+        f"{label:<28} {total / wall:>10,.0f} records/s  ({total / cpu:,.0f} per CPU-second, "
+        f"{wall:.2f} s)"
+    )
     return total / wall
 
 
@@ -308,8 +331,16 @@ def main() -> None:
     import types
 
     helpers = types.ModuleType("bench_mapping_helpers")
-    for name in ("COLORS", "CATEGORIES", "currency", "minor", "convert", "strip_html",
-                 "to_date", "to_epoch"):
+    for name in (
+        "COLORS",
+        "CATEGORIES",
+        "currency",
+        "minor",
+        "convert",
+        "strip_html",
+        "to_date",
+        "to_epoch",
+    ):
         setattr(helpers, name, getattr(Helpers, name))
     sys.modules["bench_mapping_helpers"] = helpers
 
@@ -339,8 +370,10 @@ def main() -> None:
         got = mako_record(record)
         assert got == expected, (record["merchantProductId"], got, expected)
         listings += len(expected["listings"])
-    print(f"{len(pool):,} distinct products ({listings / len(pool):.1f} listings each) map the "
-          f"same in CML and Mako; CML compiled in {compiled_in * 1000:.1f} ms")
+    print(
+        f"{len(pool):,} distinct products ({listings / len(pool):.1f} listings each) map the "
+        f"same in CML and Mako; CML compiled in {compiled_in * 1000:.1f} ms"
+    )
     print(f"mapping {args.records:,} products:")
     for _ in range(args.repeat):
         timed("CML (records)", cml, pool, args.records)

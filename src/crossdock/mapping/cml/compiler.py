@@ -460,7 +460,10 @@ class ExpressionCompiler:
                     else:
                         out.append(value)
                 except CmlRuntimeError as error:
-                    raise error.within(key_segment(index)) from None
+                    # Where it would be in the output: its place in the list built so far, or
+                    # (building an object by key) its place in the input.
+                    segment = f"[{len(out)}]" if keyed is None else key_segment(index)
+                    raise error.within(segment) from None
                 except ValueError as exc:
                     raise CmlRuntimeError(
                         f"each key: {exc}", path=scope.where(), source=source, line=line

@@ -67,6 +67,7 @@ def build(env):
     if type(record) is not dict:
         record = EMPTY
     computed = env.computed
+    variables = env.variables
 """
 # Output is charged one unit per field (len(out), once), plus the characters of text, plus
 # the size of any object or list copied from the input (built ones were charged already).
@@ -125,7 +126,12 @@ class _Writer:
             if simple is None:
                 self.line(indent, f"{target} = {self.bind('f', compiled.fn)}(env)")
             else:
-                scope = {"item": "item", "record": "record", "computed": "computed"}[simple[0]]
+                scope = {
+                    "item": "item",
+                    "record": "record",
+                    "computed": "computed",
+                    "variables": "variables",
+                }[simple[0]]
                 self.line(indent, f"{target} = {scope}.get({self.bind('k', simple[1])})")
                 self.line(indent, f"if {target} is None:")
                 self.line(indent + 1, f"{target} = MISSING")
@@ -185,6 +191,49 @@ class _Writer:
             self.line(indent + 1, f"{target} = {value} is not MISSING and bool({value})")
 
 
+_COMPUTED_HEAD = """\
+def build(env):
+    out = env.computed = {}
+    item = record = env.record
+    if type(item) is not dict:
+        item = record = EMPTY
+    computed = out
+    variables = env.variables
+"""
+_COMPUTED_STORE = """\
+    if v is not MISSING:
+        out[{n}] = v
+"""
+
+
+def build_computed(fields: list[tuple[str, Compiled]]) -> Fn:
+    """A function computing a record's ``computed:`` values, in order, into ``env.computed``
+    (each one can read those before it). Computed values are not output, so not charged."""
+    writer = _Writer()
+    writer.namespace.update(
+        EMPTY=_EMPTY, MISSING=MISSING, StepFailure=StepFailure, CmlRuntimeError=CmlRuntimeError
+    )
+    writer.namespace["failed"] = _failed
+    writer.lines.append(_COMPUTED_HEAD)
+    for name, compiled in fields:
+        field = writer.bind("n", name)
+        writer.line(1, "try:")
+        writer.expression(compiled, "v", 2, 0)
+        writer.line(1, "except CmlRuntimeError as error:")
+        segment = writer.bind("g", key_segment(name))
+        writer.line(2, f"raise error.within({segment}).within('computed') from None")
+        writer.lines.append(_COMPUTED_STORE.format(n=field))
+    writer.line(1, "return out")
+    return _define(writer)
+
+
+def _define(writer: _Writer) -> Fn:
+    text = "".join(writer.lines)
+    exec(compile(text, "<cml object>", "exec"), writer.namespace)  # noqa: S102 - see the docstring
+    built: Fn = writer.namespace["build"]
+    return built
+
+
 def build_object(fields: list[tuple[str, Compiled]], source: str, line: int) -> Fn:
     """A function building the object whose fields are ``fields``, charging its output."""
     writer = _Writer()
@@ -220,7 +269,4 @@ def build_object(fields: list[tuple[str, Compiled]], source: str, line: int) -> 
         writer.lines.append(store.format(n=field))
     writer.namespace["constant_weight"] = constant_weight
     writer.lines.append(_TAIL)
-    text = "".join(writer.lines)
-    exec(compile(text, "<cml object>", "exec"), writer.namespace)  # noqa: S102 - see the docstring
-    built: Fn = writer.namespace["build"]
-    return built
+    return _define(writer)

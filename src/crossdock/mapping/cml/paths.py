@@ -17,18 +17,22 @@ from typing import Any
 
 from crossdock.mapping.cml.runtime import MISSING, Env, key_segment
 
-KEY, INDEX, ALL = 0, 1, 2
+KEY, INDEX, ALL, AUTO = 0, 1, 2, 3
+"""Segments: a key, an index ([2]), every element ([*] or .*), and .2 (AUTO): an index into a
+list, or the key "2" of an object. The dotted forms need no quotes inside YAML's {...}."""
 ROOTS = ("record", "variables", "group", "index", "computed")
 
 _IDENT = r"[\w-]+"
 _SEGMENT = re.compile(
     rf"\.(?P<key>{_IDENT})"
+    r"|\.(?P<star>\*)"
     r"|\[(?P<index>-?\d{1,9})\]"
     r"|\[(?P<all>\*)\]"
     r"|\[\"(?P<dq>(?:[^\"\\]|\\.)*)\"\]"
     r"|\['(?P<sq>(?:[^'\\]|\\.)*)'\]"
 )
-_ROOT = re.compile(rf"\$(?:(?P<name>{_IDENT})|\.(?P<first>{_IDENT})?)")
+_ROOT = re.compile(rf"\$(?:(?P<name>{_IDENT})|\.(?P<first>{_IDENT}|\*)?)")
+_NUMBER = re.compile(r"-?\d{1,9}")
 
 Segment = tuple[int, Any]
 Getter = Callable[[Env], Any]
@@ -44,8 +48,8 @@ class Path:
     """For a loop name: how many loops out its scope is."""
 
     def simple(self) -> tuple[str, str] | None:
-        """("item", key) for ``$.key``, ("record", key) for ``$record.key``, ("computed",
-        name) for ``$computed.name``: the paths objects read inline."""
+        """("item", key) for ``$.key``, and ("record" | "computed" | "variables", key) for
+        ``$record.key``, ``$computed.key``, ``$variables.key``: the paths objects read inline."""
         if len(self.segments) == 1 and self.segments[0][0] == KEY:
             if self.root == "." and self.up == 0:
                 return "item", self.segments[0][1]
@@ -53,6 +57,8 @@ class Path:
                 return "record", self.segments[0][1]
             if self.root == "computed":
                 return "computed", self.segments[0][1]
+            if self.root == "variables":
+                return "variables", self.segments[0][1]
         return None
 
     def describe(self, env: Env) -> str | None:
@@ -78,8 +84,19 @@ class Path:
         if base is None:
             return None
         for kind, arg in segments:
-            base += "[*]" if kind == ALL else key_segment(arg)
+            if kind == ALL:
+                base += "[*]"
+            else:
+                base += key_segment(arg[1] if kind == AUTO else arg)
         return base
+
+
+def _dotted(name: str) -> Segment:
+    if name == "*":
+        return (ALL, None)
+    if _NUMBER.fullmatch(name):
+        return (AUTO, (name, int(name)))
+    return (KEY, name)
 
 
 def parse_path(text: str) -> Path:
@@ -93,20 +110,20 @@ def parse_path(text: str) -> Path:
     else:
         root = "."
         if match.group("first") is not None:
-            segments.append((KEY, match.group("first")))
+            segments.append(_dotted(match.group("first")))
     pos = match.end()
     while pos < len(text):
         seg = _SEGMENT.match(text, pos)
         if seg is None:
             raise ValueError(
                 f"cannot read the path from {text[pos : pos + 20]!r}; segments are .key, "
-                '["any key"], [2], [-1] or [*]'
+                '.2 or [2], .-1 or [-1], .* or [*], and ["any key"]'
             )
         if seg.group("key") is not None:
-            segments.append((KEY, seg.group("key")))
+            segments.append(_dotted(seg.group("key")))
         elif seg.group("index") is not None:
             segments.append((INDEX, int(seg.group("index"))))
-        elif seg.group("all") is not None:
+        elif seg.group("all") is not None or seg.group("star") is not None:
             segments.append((ALL, None))
         else:
             quoted = seg.group("dq") if seg.group("dq") is not None else seg.group("sq")
@@ -199,9 +216,7 @@ def getter(path: Path, source: str = "template", line: int = 0) -> Getter:
                     return MISSING
                 value = value.get(arg)
             else:
-                if type(value) is not list or not -len(value) <= arg < len(value):
-                    return MISSING
-                value = value[arg]
+                value = _step(value, kind, arg)
             if value is None:
                 return MISSING
         return MISSING if value is None else value
@@ -209,15 +224,25 @@ def getter(path: Path, source: str = "template", line: int = 0) -> Getter:
     return walk
 
 
+def _step(value: Any, kind: int, arg: Any) -> Any:
+    """One KEY, INDEX or AUTO segment; None when it leads nowhere."""
+    if kind == AUTO:
+        if type(value) is dict:
+            return value.get(arg[0])
+        arg = arg[1]
+    elif kind == KEY:
+        return value.get(arg) if type(value) is dict else None
+    if type(value) is list and -len(value) <= arg < len(value):
+        return value[arg]
+    return None
+
+
 def _wildcard_getter(root: Getter, segments: tuple[Segment, ...], source: str, line: int) -> Getter:
     def expand(value: Any, start: int, env: Env) -> Any:
         for i in range(start, len(segments)):
             kind, arg = segments[i]
-            if kind == KEY:
-                value = value.get(arg) if type(value) is dict else None
-            elif kind == INDEX:
-                ok = type(value) is list and -len(value) <= arg < len(value)
-                value = value[arg] if ok else None
+            if kind != ALL:
+                value = _step(value, kind, arg)
             else:
                 if type(value) is dict:
                     elements = list(value.values())

@@ -13,9 +13,10 @@ from typing import Any
 
 from crossdock.mapping.cml.compiled import Fn
 from crossdock.mapping.cml.compiler import ExpressionCompiler, table_from
-from crossdock.mapping.cml.errors import CmlCompileError, CmlRuntimeError
+from crossdock.mapping.cml.errors import CmlCompileError
 from crossdock.mapping.cml.layers import merge_entries, merge_fields
-from crossdock.mapping.cml.runtime import MAX_WORK, MISSING, Budget, Env, key_segment
+from crossdock.mapping.cml.objects import build_computed
+from crossdock.mapping.cml.runtime import MAX_WORK, Budget, Env
 from crossdock.mapping.cml.source import Node, parse
 
 VERSION = 1
@@ -43,7 +44,7 @@ class Program:
         build: Fn,
         variables: dict[str, Any],
         digest: str,
-        computed: tuple[tuple[str, Fn], ...] = (),
+        computed: Fn | None = None,
     ) -> None:
         self._build = build
         self._computed = computed
@@ -63,16 +64,8 @@ class Program:
         template's. Raises ``CmlRuntimeError`` naming the value that could not be mapped."""
         scope = {**self.variables, **variables} if variables else self.variables
         env = Env(record, record, scope, list(group), Budget(max_work))
-        if self._computed:
-            values: dict[str, Any] = {}
-            env.computed = values
-            for name, fn in self._computed:
-                try:
-                    value = fn(env)
-                except CmlRuntimeError as error:
-                    raise error.within(key_segment(name)).within("computed") from None
-                if value is not MISSING:
-                    values[name] = value
+        if self._computed is not None:
+            self._computed(env)
         out: dict[str, Any] = self._build(env)
         return out
 
@@ -141,10 +134,11 @@ def build(sources: Sequence[Source], digest: str | None = None) -> Program:
     # Computed values, in order: each may read those written before it.
     order = list(computed_node.items()) if computed_node is not None else []
     before = {name: set(order[:i]) for i, name in enumerate(order)}
-    computed = tuple(
-        (name, ExpressionCompiler(declared, tables, before[name]).expr(node).fn)
+    computed_fields = [
+        (name, ExpressionCompiler(declared, tables, before[name]).expr(node))
         for name, node in (computed_node.items().items() if computed_node else ())
-    )
+    ]
+    computed = build_computed(computed_fields) if computed_fields else None
     names = set(order)
     # Every layer must compile on its own (with every layer's variables, tables and computed
     # values), so a mistake in an overwrite is reported even where a later one replaces it.

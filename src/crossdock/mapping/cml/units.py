@@ -6,29 +6,33 @@ from __future__ import annotations
 
 import math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 
-# Per unit: its dimension and its size in the dimension's base unit (grams, millimetres).
-# Exact factors: the international pound is 453.59237 g, the inch 25.4 mm; "ton" is the metric
+# Per unit: its dimension and its exact size in the dimension's base unit (grams,
+# millimetres): the international pound is 453.59237 g, the inch 25.4 mm; "ton" is the metric
 # tonne, as the seed lists it beside kg and mg.
-UNITS: dict[str, tuple[str, float]] = {
-    "mg": ("weight", 0.001),
-    "g": ("weight", 1.0),
-    "kg": ("weight", 1000.0),
-    "ton": ("weight", 1_000_000.0),
-    "oz": ("weight", 28.349523125),
-    "lbs": ("weight", 453.59237),
-    "lb": ("weight", 453.59237),
-    "mm": ("length", 1.0),
-    "cm": ("length", 10.0),
-    "m": ("length", 1000.0),
-    "km": ("length", 1_000_000.0),
-    "in": ("length", 25.4),
-    "ft": ("length", 304.8),
+UNITS: dict[str, tuple[str, Fraction]] = {
+    name: (kind, Fraction(size))
+    for name, kind, size in (
+        ("mg", "weight", "0.001"),
+        ("g", "weight", "1"),
+        ("kg", "weight", "1000"),
+        ("ton", "weight", "1000000"),
+        ("oz", "weight", "28.349523125"),
+        ("lbs", "weight", "453.59237"),
+        ("lb", "weight", "453.59237"),
+        ("mm", "length", "1"),
+        ("cm", "length", "10"),
+        ("m", "length", "1000"),
+        ("km", "length", "1000000"),
+        ("in", "length", "25.4"),
+        ("ft", "length", "304.8"),
+    )
 }
 UNIT_NAMES = "kg, g, mg, ton, lbs (or lb), oz; mm, cm, m, km, in, ft"
 
 
-def unit(name: object) -> tuple[str, float]:
+def unit(name: object) -> tuple[str, Fraction]:
     """A unit by name, in any case (Cropster writes KG and LBS)."""
     found = UNITS.get(name.lower()) if isinstance(name, str) else None
     if found is None:
@@ -37,12 +41,15 @@ def unit(name: object) -> tuple[str, float]:
     return found
 
 
-def factor(source: object, target: object) -> float:
-    """What a value in ``source`` units is multiplied by to be in ``target`` units."""
+def factor(source: object, target: object) -> tuple[int, int]:
+    """A value in ``source`` units, times the first and divided by the second, is in ``target``
+    units: the exact ratio in lowest terms, so 12 in are exactly 1 ft and 25.4 mm exactly 1 in.
+    """
     (kind, size), (target_kind, target_size) = unit(source), unit(target)
     if kind != target_kind:
         raise ValueError(f"cannot convert {kind} ({source}) to {target_kind} ({target})")
-    return size / target_size
+    ratio = size / target_size
+    return ratio.numerator, ratio.denominator
 
 
 # ISO 4217 minor units of the seed's 168 currency codes; every code not listed has 2.
@@ -74,7 +81,7 @@ POWERS: tuple[int, ...] = tuple(10**digits for digits in range(19))
 CURRENCY_DIGITS: dict[str, int | None] = {
     code: _MINOR_EXCEPTIONS.get(code, 2) for code in CURRENCY_CODES
 }
-RATIOS: dict[tuple[object, object], float] = {}
+RATIOS: dict[tuple[object, object], tuple[int, int]] = {}
 FAST_LIMIT = 1e9
 TIE_MARGIN = 1e-6
 """Below FAST_LIMIT units, float arithmetic errs by less than 1e-7 of a unit, so it decides
@@ -126,7 +133,7 @@ def fixed(units: int, digits: int) -> str:
     return f"{'-' if units < 0 else ''}{whole}.{part:0{digits}d}"
 
 
-def cached_factor(source: object, target: object) -> float:
+def cached_factor(source: object, target: object) -> tuple[int, int]:
     """``factor`` remembered per pair of unit names (only valid pairs are remembered)."""
     key = (source, target)
     ratio = RATIOS.get(key)

@@ -112,14 +112,14 @@ def _convert(arg: Node, c: Compiler, line: int) -> StepFn:
                 raise node.error(f"convert: {exc}") from None
     if origin.const is not DYNAMIC and target.const is not DYNAMIC:
         try:
-            ratio = factor(origin.const, target.const)
+            times, divide = factor(origin.const, target.const)
         except ValueError as exc:
             raise arg.error(f"convert: {exc}") from None
 
         def convert_fixed(value: Any, env: Env) -> Any:
             if value is MISSING:
                 return value
-            return number_of(value, source, line) * ratio
+            return number_of(value, source, line) * times / divide
 
         return convert_fixed
     origin_fn, target_fn = origin.fn, target.fn
@@ -134,10 +134,9 @@ def _convert(arg: Node, c: Compiler, line: int) -> StepFn:
             which = "from" if unit_from is MISSING else "to"
             raise StepFailure(f"convert: the unit to convert {which} is missing", source, line)
         ratio = RATIOS.get((unit_from, unit_to)) if type(unit_from) is str else None
-        if ratio is not None:
-            return number * ratio
         try:
-            return number * cached_factor(unit_from, unit_to)
+            times, divide = ratio if ratio is not None else cached_factor(unit_from, unit_to)
+            return number * times / divide
         except ValueError as exc:
             raise StepFailure(f"convert: {exc}", source, line) from None
 
