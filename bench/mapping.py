@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import itertools
 import json
 import random
 import re
@@ -243,7 +244,7 @@ class Helpers:
 
 def seed_product() -> dict[str, Any]:
     lines = SEED.read_text().splitlines()
-    for title, sample in zip(lines, lines[1:], strict=False):
+    for title, sample in itertools.pairwise(lines):
         if title == SAMPLE_TITLE and sample.startswith('{ "merchantProductId"'):
             product: dict[str, Any] = json.loads(sample)
             return product
