@@ -55,9 +55,12 @@ class NewestFirstPaginator(OffsetPaginator):
     """CareCloud's ``offset``/``count`` paging over ``last_change DESC``, re-reading ties.
 
     Customers changed in the same second tie, and nothing promises that CareCloud orders them
-    alike in two answers. When a page ends in a run of equal ``last_change`` shorter than the
-    page, the next page starts at that run, so the whole run comes from one answer (the stream
-    drops those it emitted already). A run as long as a page relies on a stable order.
+    alike in two answers, so a run of ties split by a page boundary could lose one customer to
+    the next page and show another twice. Each page therefore starts at the run of equal
+    ``last_change`` the page before ended with (at least its last customer): every run shorter
+    than a page comes whole from one answer, and the stream drops those it emitted already.
+    That costs one customer per page read twice; a run as long as a page relies on a stable
+    order.
     """
 
     def __init__(self, *, count: int, start_offset: int = 0) -> None:
@@ -146,7 +149,7 @@ class CustomersStream:
         self.skew = skew
         self.catch_up_passes = catch_up_passes
 
-    async def pages(self, since: Checkpoint | None) -> AsyncIterator[Page]:
+    async def pages(self, since: Checkpoint | None) -> AsyncGenerator[Page, None]:
         since = since or Checkpoint()
         resume = since.resume
         if resume:
