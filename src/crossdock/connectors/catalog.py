@@ -157,6 +157,12 @@ async def _customtrades_connection_test(settings: dict[str, Any]) -> None:
     await connection_test(settings)
 
 
+async def _crescodata_connection_test(settings: dict[str, Any]) -> None:
+    from crossdock.connectors.crescodata import connection_test
+
+    await connection_test(settings)
+
+
 def default_catalog() -> Catalog:
     """The built-in ``api`` system and every vendor Crossdock knows.
 
@@ -220,6 +226,7 @@ def default_catalog() -> Catalog:
             CrescodataSettings,
             ALL_SYNC_TYPES,
             auth_type="login",
+            connection_test=_crescodata_connection_test,
         )
     )
     return catalog
