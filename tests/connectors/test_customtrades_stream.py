@@ -286,12 +286,19 @@ async def test_an_interrupted_run_resumes_where_it_stopped(local: Ctc) -> None:
             page = await anext(first)
             records += page.records
         await first.aclose()
-        await local.control("POST", "/records/insert", params={"count": 5})  # other writes
+        # Before the run resumes, invoices not read yet are written: they move to the top,
+        # pushing the rest down, so the resumed page repeats records read before.
+        params = {"page": 4, "limit": 20, "include_deleted": "true"}
+        unread = (await client.api.request("GET", "/invoices", params=params)).json()
+        assert len(unread["data"]["invoices"]) >= 5
+        for invoice in unread["data"]["invoices"][-5:]:
+            await client.api.request("PUT", f"/invoices/{invoice['uuid']}", json={"notes": "Due"})
         resumed = Checkpoint.from_json(page.checkpoint.to_json())
         assert resumed is not None
         assert resumed.resume["page"] == 4
         records += await read_all(ResourceStream(client, "invoices", page_size=20), resumed)
     assert_exactly(records, local.records("invoices"))
+    assert sum(r.get("notes") == "Due" for r in records) == 5
 
 
 def clock_behind(app: Any, seconds: float) -> Any:
