@@ -124,8 +124,11 @@ class ResourceStream:
 
     ``page_size`` is the records per request (the vendor serves at most 100). ``skew`` is
     subtracted from every "since" moment so records stamped by a vendor clock slightly behind
-    ours are read again rather than missed. ``params`` adds list filters (``status``, ...):
-    a filtered stream's checkpoint only holds for that filter.
+    ours are read again rather than missed.
+
+    The stream takes no list filters (``status``, ``search``...) and always asks for deleted
+    records: a record leaving a filtered list, or a live-only one, during the read would move
+    the records after it up a place, and one of them would be skipped.
     """
 
     def __init__(
@@ -136,8 +139,6 @@ class ResourceStream:
         page_size: int = MAX_LIMIT,
         skew: float = 5.0,
         catch_up_passes: int = 3,
-        include_deleted: bool = True,
-        params: dict[str, str] | None = None,
     ) -> None:
         if not 1 <= page_size <= MAX_LIMIT:
             raise FixRequest(f"page_size must be between 1 and {MAX_LIMIT}")
@@ -147,7 +148,6 @@ class ResourceStream:
         self.page_size = page_size
         self.skew = skew
         self.catch_up_passes = catch_up_passes
-        self.params = {**(params or {}), "include_deleted": "true" if include_deleted else "false"}
 
     def _began(self, local: float) -> str:
         return ctc_time(local - self.client.server_clock.behind - self.skew)
@@ -209,7 +209,7 @@ class ResourceStream:
     ) -> AsyncIterator[tuple[list[Record], int | None, tuple[CrossdockError, ...]]]:
         """Each page's records to emit, the page to resume at (None after the last) and the
         problems noticed (on the last page)."""
-        params = dict(self.params)
+        params = {"include_deleted": "true"}
         if current.since is not None:
             params["updated_since"] = current.since
         paginator = ctc_paginator(self.page_size, start_page=current.page)
