@@ -71,13 +71,18 @@ def parse_settings(settings: CareCloudSettings | Mapping[str, Any]) -> CareCloud
 def project_url(base_url: str) -> str:
     """The project URL from ``baseUrl``: https for a bare domain, and an interface path that
     was pasted in with it dropped (the client adds both interfaces' paths itself)."""
-    url = base_url.strip().rstrip("/")
+    url = base_url.strip()
     if "://" not in url:
         url = f"https://{url}"
+    url = url.rstrip("/")
     for suffix in (ENTERPRISE_PATH, CUSTOMER_PATH, API_ROOT):
         if url.endswith(suffix):
             url = url[: -len(suffix)]
-    if url.count("/") < 2 or url.endswith("/"):
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
         raise FixRequest(f"CareCloud settings: baseUrl: {base_url!r} is no URL", field="baseUrl")
     return url
 
