@@ -32,7 +32,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crossdock.connectors.crescodata.client import CrescodataClient
-from crossdock.connectors.http import Checkpoint, HeaderTokenPaginator, Page, Record
+from crossdock.connectors.http import (
+    Checkpoint,
+    HeaderTokenPaginator,
+    Page,
+    PageRequest,
+    Record,
+)
 from crossdock.errors import CrossdockError, FixRequest, GiveUp
 
 SYNC_TYPES = ("orders", "products", "prices", "stock", "customers")
@@ -57,9 +63,20 @@ def parse_time(text: object) -> float | None:
     return moment.timestamp()
 
 
-def paginator(*, scroll: bool = False) -> HeaderTokenPaginator:
-    """``x-cresco-page`` into ``?page=``; with ``scroll`` the same token comes back every page."""
-    return HeaderTokenPaginator(header_name=PAGE_HEADER, param="page", token_repeats=scroll)
+class CrescoPaginator(HeaderTokenPaginator):
+    """``x-cresco-page`` into ``?page=``; with ``scroll`` the same token comes back every page.
+
+    ``start`` resumes a read at a token from an earlier one (the layer's paginator drops
+    ``page`` from the first request, as the API asks of a read that starts at the top).
+    """
+
+    def __init__(self, *, scroll: bool = False, start: str | None = None) -> None:
+        super().__init__(header_name=PAGE_HEADER, param="page", token_repeats=scroll)
+        self.start = start
+
+    def first(self, request: PageRequest) -> PageRequest:
+        request = super().first(request)
+        return request if self.start is None else request.with_params(page=self.start)
 
 
 @dataclass
@@ -180,13 +197,14 @@ class RecordsStream:
             params["updatedAt__gte"] = current.since
         if self.scroll is not None:
             params["scroll"] = self.scroll
-        elif current.page is not None:
-            params["page"] = current.page
+        # A scroll's token outlives neither its minutes nor its walk: a resumed scroll starts
+        # its pass again.
+        start = current.page if self.scroll is None and current.page else None
         window = _Window(self.window)
         main = current.number == 0
         async for raw in self.client.api.pages(
             f"/{self.name}",
-            paginator(scroll=self.scroll is not None),
+            CrescoPaginator(scroll=self.scroll is not None, start=start),
             records=lambda body: body,
             params=params,
         ):
@@ -224,7 +242,7 @@ async def list_integrations(
     params = {**(filters or {}), "limit": limit}
     found: list[Record] = []
     async for raw in client.api.pages(
-        "/integrations", paginator(), records=lambda body: body, params=params
+        "/integrations", CrescoPaginator(), records=lambda body: body, params=params
     ):
         found += [dict(item) for item in raw.records]
     return found
