@@ -13,9 +13,10 @@ from typing import Any
 
 from crossdock.mapping.cml.errors import CmlCompileError, CmlError, CmlRuntimeError
 from crossdock.mapping.cml.program import Program, ProgramCache, Source
-from crossdock.mapping.cml.runtime import MAX_WORK
+from crossdock.mapping.cml.runtime import MAX_OUTPUT, MAX_WORK
 
 __all__ = [
+    "MAX_OUTPUT",
     "MAX_WORK",
     "CmlCompileError",
     "CmlError",

@@ -13,9 +13,9 @@ from typing import Any
 
 from crossdock.mapping.cml.compiled import Compiled, Fn, StepFn
 from crossdock.mapping.cml.errors import CmlRuntimeError, StepFailure
-from crossdock.mapping.cml.objects import build_object, weigh
+from crossdock.mapping.cml.objects import build_object
 from crossdock.mapping.cml.paths import KEY, ROOTS, Path, getter, parse_path
-from crossdock.mapping.cml.runtime import MISSING, Env, key_segment
+from crossdock.mapping.cml.runtime import MISSING, Env, key_segment, weigh
 from crossdock.mapping.cml.source import Node
 from crossdock.mapping.cml.steps import STEPS, fresh
 from crossdock.mapping.cml.values import lookup_key, show, to_text, truthy
@@ -192,6 +192,8 @@ class ExpressionCompiler:
                             line=line,
                         ) from None
                 out.append(value)
+            # Charged before the text is built: placeholders can repeat a long value.
+            env.budget.grow(sum(map(len, out)), source, line)
             return "".join(out)
 
         return Compiled(template, len(parts))
@@ -469,12 +471,12 @@ class ExpressionCompiler:
                         f"each key: {exc}", path=scope.where(), source=source, line=line
                     ) from None
                 if copied and (type(value) is dict or type(value) is list):
-                    weight += weigh(value, budget.left)
+                    budget.copy(value, source, line)
                 elif type(value) is str:
                     weight += len(value) + 1
                 else:
                     weight += 1
-            budget.spend(weight, source, line)
+            budget.grow(weight, source, line)
             return out if keyed is None else keyed
 
         return each

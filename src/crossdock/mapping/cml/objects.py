@@ -29,27 +29,6 @@ MAX_INLINE_DEPTH = 5
 """Sub-expressions nested deeper are called, not inlined (Python allows 20 nested blocks)."""
 
 
-def weigh(value: Any, limit: int) -> int:
-    """The output size of a value copied from the input: values plus characters of text.
-    Stops counting past ``limit``, so weighing a huge value costs no more than the budget."""
-    total = 0
-    stack = [value]
-    while stack and total <= limit:
-        item = stack.pop()
-        kind = type(item)
-        if kind is str:
-            total += len(item) + 1
-        elif kind is dict:
-            total += len(item) + 1
-            stack.extend(item.values())
-        elif kind is list:
-            total += len(item) + 1
-            stack.extend(item)
-        else:
-            total += 1
-    return total
-
-
 def _failed(failure: StepFailure, origin: Path | None, env: Env) -> CmlRuntimeError:
     path = origin.describe(env) if origin is not None else None
     return CmlRuntimeError(failure.reason, path=path, source=failure.source, line=failure.line)
@@ -84,10 +63,10 @@ _STORE_COPY = """\
         if t is str:
             w += len(v)
         elif t is dict or t is list:
-            w += weigh(v, env.budget.left)
+            env.budget.copy(v, source, line)
 """
 _TAIL = """\
-    env.budget.spend(w + len(out) + constant_weight, source, line)
+    env.budget.grow(w + len(out) + constant_weight, source, line)
     return out
 """
 
@@ -243,7 +222,6 @@ def build_object(fields: list[tuple[str, Compiled]], source: str, line: int) -> 
         StepFailure=StepFailure,
         CmlRuntimeError=CmlRuntimeError,
         failed=_failed,
-        weigh=weigh,
         source=source,
         line=line,
     )

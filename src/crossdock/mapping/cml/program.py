@@ -16,7 +16,7 @@ from crossdock.mapping.cml.compiler import ExpressionCompiler, table_from
 from crossdock.mapping.cml.errors import CmlCompileError
 from crossdock.mapping.cml.layers import merge_entries, merge_fields
 from crossdock.mapping.cml.objects import build_computed
-from crossdock.mapping.cml.runtime import MAX_WORK, Budget, Env
+from crossdock.mapping.cml.runtime import MAX_OUTPUT, MAX_WORK, Budget, Env
 from crossdock.mapping.cml.source import Node, parse
 
 VERSION = 1
@@ -59,11 +59,12 @@ class Program:
         group: Sequence[Mapping[str, Any]] = (),
         variables: Mapping[str, Any] | None = None,
         max_work: int = MAX_WORK,
+        max_output: int = MAX_OUTPUT,
     ) -> dict[str, Any]:
         """Map ``record``; ``group`` is what ``$group`` reads, ``variables`` override the
         template's. Raises ``CmlRuntimeError`` naming the value that could not be mapped."""
         scope = {**self.variables, **variables} if variables else self.variables
-        env = Env(record, record, scope, list(group), Budget(max_work))
+        env = Env(record, record, scope, list(group), Budget(max_work, max_output))
         if self._computed is not None:
             self._computed(env)
         out: dict[str, Any] = self._build(env)

@@ -7,11 +7,15 @@ from typing import Any, Final
 
 from crossdock.mapping.cml.errors import CmlRuntimeError
 
-MAX_WORK = 5_000_000
-"""Work units one record may cost: items iterated times the size of the loop's body, plus the
-output written (one per value, one per character of text). A seed-sized product costs a few
-hundred; the budget exists so that a hostile template fails fast instead of running for
-minutes or filling memory."""
+MAX_WORK = 1_000_000
+"""Work units one record may cost: each loop's items times the size of its body (in template
+values), plus the elements [*] and split produce. A seed-sized product costs about a hundred;
+a million is under a second of CPU in the worst case."""
+
+MAX_OUTPUT = 2_000_000
+"""Output units one record may write: one per value, one per character of text (and text
+built on the way, by replace, join or placeholders): about two megabytes of JSON, and at most
+about a hundred megabytes of Python objects if all of it is tiny values."""
 
 
 class _Missing:
@@ -33,21 +37,73 @@ _NOTHING_COMPUTED: dict[str, Any] = {}
 
 
 class Budget:
-    __slots__ = ("left", "limit")
+    """What one record may still cost: ``work`` (time) and ``room`` (memory and output), so a
+    hostile template fails fast instead of running for minutes or filling memory."""
 
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.left = limit
+    __slots__ = ("known", "max_output", "max_work", "room", "work")
+
+    def __init__(self, max_work: int = MAX_WORK, max_output: int = MAX_OUTPUT) -> None:
+        self.max_work = self.work = max_work
+        self.max_output = self.room = max_output
+        self.known: dict[int, tuple[Any, int]] | None = None
+        """Weights of the objects and lists copied so far, by id (with the value itself, so
+        that no id is reused while this record is mapped)."""
+
+    def copy(self, value: Any, source: str, line: int) -> None:
+        """Charge an object or list copied into the output whole (from the input, say): its
+        size counts every time it is copied, but is walked only once."""
+        known = self.known
+        if known is None:
+            known = self.known = {}
+        seen = known.get(id(value))
+        if seen is not None and seen[0] is value:
+            weight = seen[1]
+        else:
+            weight = weigh(value, self.room)
+            known[id(value)] = (value, weight)
+        self.grow(weight, source, line)
 
     def spend(self, units: int, source: str, line: int) -> None:
-        self.left -= units
-        if self.left < 0:
+        self.work -= units
+        if self.work < 0:
             raise CmlRuntimeError(
-                f"mapping this record needs more than {self.limit:,} units of work (loops times "
-                "their size, plus output); the template does too much for one record",
+                f"mapping this record takes more than {self.max_work:,} units of work (items "
+                "looped over times the size of the loop); the template does too much for one "
+                "record",
                 source=source,
                 line=line,
             )
+
+    def grow(self, units: int, source: str, line: int) -> None:
+        self.room -= units
+        if self.room < 0:
+            raise CmlRuntimeError(
+                f"mapping this record writes more than {self.max_output:,} units of output "
+                "(values and characters of text); the template makes too much for one record",
+                source=source,
+                line=line,
+            )
+
+
+def weigh(value: Any, limit: int) -> int:
+    """The output size of a value: values plus characters of text. Stops counting past
+    ``limit``, so weighing a huge value costs no more than the budget it exceeds."""
+    total = 0
+    stack = [value]
+    while stack and total <= limit:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            total += len(item) + 1
+        elif kind is dict:
+            total += len(item) + 1
+            stack.extend(item.values())
+        elif kind is list:
+            total += len(item) + 1
+            stack.extend(item)
+        else:
+            total += 1
+    return total
 
 
 class Env:

@@ -33,6 +33,8 @@ def show(value: Any) -> str:
         return "a list"
     if type(value) is dict:
         return "an object"
+    if type(value) is int and not -(10**40) < value < 10**40:
+        return "a very large number"
     return repr(value)
 
 
@@ -41,7 +43,10 @@ def to_text(value: Any) -> str:
     if kind is str:
         return value  # type: ignore[no-any-return]
     if kind is int:
-        return str(value)
+        try:
+            return str(value)
+        except ValueError:  # over Python's 4,300 digits
+            raise ValueError(f"cannot convert {show(value)} to text") from None
     if kind is float:
         return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
     if kind is bool:

@@ -8,6 +8,7 @@ pattern. A date-time without an offset is taken as UTC. Writes ``iso`` (the defa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,12 @@ def _reader(pattern: str, node: Node) -> Callable[[Any], datetime]:
         raise node.error(
             "date parse: use iso, epoch, epoch_ms or a strptime pattern such as %d/%m/%Y"
         )
+    try:
+        datetime.strptime(_SAMPLE.strftime(pattern), pattern)
+    except re.error as exc:  # e.g. a directive twice: the pattern cannot work at all
+        raise node.error(f"date parse: {pattern!r} cannot be read ({exc})") from None
+    except ValueError:
+        pass  # a pattern strptime accepts but that loses something (%a alone): fine
 
     def strptime(value: Any) -> datetime:
         if type(value) is not str:

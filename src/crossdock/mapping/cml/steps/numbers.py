@@ -33,6 +33,8 @@ from crossdock.mapping.cml.units import (
 from crossdock.mapping.cml.values import finite, to_number, to_text
 
 MAX_DIGITS = 10
+MAX_INTEGER = 2**63 - 1
+"""Whole numbers beyond 64 bits are refused, as most JSON readers would mangle them."""
 _ABOVE, _BELOW = 0.5 + TIE_MARGIN, 0.5 - TIE_MARGIN
 
 
@@ -86,6 +88,8 @@ def _arithmetic(name: str, op: Callable[[Any, Any], Any]) -> StepCompiler:
             other = number_of(other, source, line, f"{name}: ")
             try:
                 result = op(number, other)
+                if type(result) is int and not -MAX_INTEGER <= result <= MAX_INTEGER:
+                    raise ValueError("the result is too large to be a number")
                 return finite(result) if type(result) is float else result
             except (ValueError, ZeroDivisionError, OverflowError) as exc:
                 reason = "cannot divide by zero" if isinstance(exc, ZeroDivisionError) else exc

@@ -109,7 +109,7 @@ def _replace(arg: Node, c: Compiler, line: int) -> StepFn:
         for old, new in pairs:
             if len(new) > len(old):
                 # Charged before the text is built, so a replacement cannot blow up memory.
-                env.budget.spend(text.count(old) * (len(new) - len(old)), source, line)
+                env.budget.grow(text.count(old) * (len(new) - len(old)), source, line)
             text = text.replace(old, new)
         return text
 
@@ -125,8 +125,9 @@ def _split(arg: Node, c: Compiler, line: int) -> StepFn:
     def split(value: Any, env: Env) -> Any:
         if value is MISSING:
             return value
-        parts = text_of(value, source, line).split(separator)
-        env.budget.spend(len(parts), source, line)
+        text = text_of(value, source, line)
+        env.budget.spend(text.count(separator) + 1, source, line)  # before the list is made
+        parts = text.split(separator)
         return [p for p in (part.strip() for part in parts) if p]
 
     return split
@@ -142,17 +143,22 @@ def _join(arg: Node, c: Compiler, line: int) -> StepFn:
             for part in value
             if part is not MISSING and part is not None
         ]
-        env.budget.spend(sum(map(len, parts)) + len(parts) * len(separator), source, line)
+        env.budget.grow(sum(map(len, parts)) + len(parts) * len(separator), source, line)
         return separator.join(parts)
 
     def join(value: Any, env: Env) -> Any:
         if type(value) is not list:
             return value if value is MISSING else text_of(value, source, line)
         try:
-            text = separator.join(value)
-        except TypeError:  # not all text: numbers, nulls, or a list to refuse
+            # Charged before the text is built: a list can repeat a long text many times.
+            size = sum(map(len, value)) + len(separator) * len(value)
+        except TypeError:  # numbers or nulls among the parts
             return join_slowly(value, env)
-        env.budget.spend(len(text), source, line)
+        env.budget.grow(size, source, line)
+        try:
+            text: str = separator.join(value)
+        except TypeError:  # a list or an object among the parts: refused by join_slowly
+            return join_slowly(value, env)
         return text
 
     return join
