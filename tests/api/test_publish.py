@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from crossdock.connectors.catalog import System, VendorSettings
-from crossdock.sync.publish import claim
 from crossdock.sync.jobs import ingest, publish_due
+from crossdock.sync.publish import claim
 from tests.api.conftest import Api
 from tests.api.test_records import ORDER, outcome, send
 

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -25,7 +26,8 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def base_url(sqlite_url: str) -> Iterator[str]:
+def base_url(tmp_path: Path) -> Iterator[str]:
+    sqlite_url = f"sqlite:///{tmp_path / 'served-hub.db'}"
     settings = load_settings(
         {},
         database_url=sqlite_url,

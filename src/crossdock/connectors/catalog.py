@@ -37,6 +37,12 @@ class ApiSettings(SystemSettings):
 
 class VendorSettings(SystemSettings):
     baseUrl: str = Field(description="The vendor API's base URL.")
+    pullEveryMinutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=10080,
+        description="For sources: pull on this schedule (minutes); without it, on demand only.",
+    )
 
 
 class CroSettings(VendorSettings):

@@ -8,6 +8,7 @@ import asyncio
 from crossdock.hub import Hub
 from crossdock.sync.ingest import process_pending
 from crossdock.sync.publish import claim, complete, deliver_all
+from crossdock.sync.pull import due_pulls, pull
 
 
 def ingest(hub: Hub, *, chunk: int = 500) -> int:
@@ -45,9 +46,18 @@ def publish_due(hub: Hub, *, chunk: int = 100) -> int:
     return total
 
 
+def pull_due(hub: Hub) -> int:
+    """Run every pull that is due (asked for, or on its schedule); returns how many ran."""
+    ran = 0
+    for integration_id in due_pulls(hub):
+        outcome = asyncio.run(pull(hub, integration_id))
+        ran += outcome.status != "busy"
+    return ran
+
+
 def drain(hub: Hub, *, chunk: int = 500) -> int:
-    """Ingest and publish until nothing is due; returns how much work was done."""
+    """Pull, ingest and publish until nothing is due; returns how much work was done."""
     total = 0
-    while done := ingest(hub, chunk=chunk) + publish_due(hub):
+    while done := pull_due(hub) + ingest(hub, chunk=chunk) + publish_due(hub):
         total += done
     return total

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import anyio.from_thread
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field, ValidationError
 from sqlalchemy import select
@@ -31,7 +31,10 @@ from crossdock.errors import CrossdockError, Forbidden, NotFound, ValidationFail
 from crossdock.hub import Hub
 from crossdock.store import listings
 from crossdock.store.history import record_version
+from crossdock.store.pulls import PullState
 from crossdock.store.tables import Integration
+from crossdock.sync.pull import describe as describe_pull
+from crossdock.sync.pull import request_pull
 
 router = APIRouter(prefix="/integrations", tags=["integrations"])
 
@@ -415,3 +418,38 @@ def integration_test(
         return {"success": False, "detail": f"{errors[0]['field']}: {errors[0]['detail']}"}
     reason = run_connection_test(hub, system, integration)
     return {"success": reason is None, "detail": reason or "Connection succeeded."}
+
+
+@router.post(
+    "/{integrationId}/sync", status_code=202, summary="Pull a source integration now (our addition)"
+)
+def request_sync(
+    integrationId: str,
+    request: Request,
+    background: BackgroundTasks,
+    session: SessionDep,
+    hub: HubDep,
+    user: CurrentUser,
+) -> dict[str, Any]:
+    integration = visible_integration(session, user, integrationId)
+    if not integration.get or integration.system_id == "api":
+        raise ValidationFailed(
+            "Only sources that Crossdock pulls from (get=true, not the api system) can sync.",
+            field="integrationId",
+        )
+    if not integration.active:
+        raise ValidationFailed("The integration is not active.", field="integrationId")
+    state = request_pull(session, integration.integration_id, hub.clock())
+    queue = getattr(request.app.state, "queue", None)
+    if queue is not None:
+        background.add_task(queue.announce, "pull")
+    return state
+
+
+@router.get("/{integrationId}/sync", summary="Where the integration's pulls stand (our addition)")
+def sync_status(integrationId: str, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    integration = visible_integration(session, user, integrationId)
+    state = session.get(PullState, integration.integration_id)
+    if state is None:
+        return {"integrationId": integration.integration_id, "status": "never", "runs": 0}
+    return describe_pull(state)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Protocol
 
-JobKind = Literal["ingest", "publish"]
+JobKind = Literal["ingest", "publish", "pull"]
 
 
 class JobQueue(Protocol):

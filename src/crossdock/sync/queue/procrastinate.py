@@ -11,6 +11,7 @@ defers jobs for work nobody announced (accepted before a restart, or retries com
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import Any
 
@@ -20,10 +21,12 @@ from procrastinate.exceptions import AlreadyEnqueued
 
 from crossdock.hub import Hub
 from crossdock.sync import jobs
+from crossdock.sync.pull import due_pulls, pull
 from crossdock.sync.queue.base import JobKind
 
 INGEST = "crossdock.ingest"
 PUBLISH = "crossdock.publish"
+PULL = "crossdock.pull"
 SWEEP = "crossdock.sweep"
 
 
@@ -58,11 +61,23 @@ def create_queue(hub: Hub) -> procrastinate.App:
             _defer_sync(app, PUBLISH)
         return done
 
+    @app.task(name=PULL, pass_context=False)
+    def pull_one(integration_id: str) -> str:
+        outcome = asyncio.run(pull(hub, integration_id))
+        _defer_sync(app, INGEST)
+        return outcome.status
+
     @app.periodic(cron="* * * * * */15", periodic_id="sweep")
     @app.task(name=SWEEP, queueing_lock=SWEEP, pass_context=False)
     def sweep(timestamp: int) -> None:
         _defer_sync(app, INGEST)
         _defer_sync(app, PUBLISH)
+        for integration_id in due_pulls(hub):
+            # One waiting pull per integration; the pull's own lease keeps runs apart.
+            with contextlib.suppress(AlreadyEnqueued):
+                app.configure_task(
+                    PULL, queueing_lock=f"pull:{integration_id}", lock=f"pull:{integration_id}"
+                ).defer(integration_id=integration_id)
 
     return app
 
@@ -79,8 +94,11 @@ class ProcrastinateQueue:
         self.app = app
 
     async def announce(self, kind: JobKind) -> None:
+        task = {"ingest": INGEST, "publish": PUBLISH, "pull": SWEEP}[kind]
         with contextlib.suppress(AlreadyEnqueued):
-            await self.app.configure_task(INGEST if kind == "ingest" else PUBLISH).defer_async()
+            await self.app.configure_task(task).defer_async(
+                **({"timestamp": 0} if task == SWEEP else {})
+            )
 
 
 async def ensure_schema(app: procrastinate.App) -> None:
