@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -26,6 +26,7 @@ def free_port() -> int:
 class Server:
     process: subprocess.Popen[bytes]
     base_url: str
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def peak_rss_mb(self) -> float:
         status = Path(f"/proc/{self.process.pid}/status").read_text()
@@ -35,11 +36,15 @@ class Server:
         return float("nan")
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(30)
+        for process in (self.process, *self.workers):
+            process.terminate()
+        for process in (self.process, *self.workers):
+            process.wait(30)
 
 
-def start_server(database_url: str, workdir: Path) -> Server:
+def start_server(database_url: str, workdir: Path, workers: int = 0) -> Server:
+    """``crossdock serve`` with its embedded worker, or, with ``workers``, that many
+    ``crossdock worker`` processes on Procrastinate (PostgreSQL only)."""
     port = free_port()
     env = {
         **os.environ,
@@ -48,6 +53,8 @@ def start_server(database_url: str, workdir: Path) -> Server:
         "CROSSDOCK_CLIENT_ID": CLIENT_ID,
         "CROSSDOCK_KEY_FILE": str(workdir / "bench.key"),
     }
+    if workers:
+        env["CROSSDOCK_QUEUE"] = "procrastinate"
     process = subprocess.Popen(
         [sys.executable, "-m", "crossdock", "serve", "--port", str(port)],
         env=env,
@@ -64,7 +71,16 @@ def start_server(database_url: str, workdir: Path) -> Server:
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("the hub did not start") from None
             time.sleep(0.1)
-    return Server(process, base)
+    worker_processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "crossdock", "worker", "--concurrency", "1"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
+    return Server(process, base, worker_processes)
 
 
 def login(base_url: str) -> dict[str, str]:

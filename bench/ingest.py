@@ -1,6 +1,7 @@
 """Ingest orders through POST /streams_batch and measure accepted and processed records/s.
 
     .venv/bin/python bench/ingest.py [--orders 100000] [--batch 500] [--database-url URL]
+                                     [--workers N]
 
 Starts ``crossdock serve`` (embedded worker) in a subprocess on a fresh database, sends the
 orders (encoded beforehand) in batches from two concurrent clients, and reports: accepted
@@ -68,10 +69,13 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="crossdock worker processes (PostgreSQL only)"
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="crossdock-bench-"))
     url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    server = start_server(url, workdir)
+    server = start_server(url, workdir, workers=args.workers)
     try:
         headers = login(server.base_url)
         integration = orders_source(server.base_url, headers)
@@ -82,7 +86,8 @@ def main() -> None:
         while pending(url):
             time.sleep(0.2)
         processed = time.perf_counter() - started
-        print(f"database: {url.split(':')[0]}  orders: {args.orders}  batch: {args.batch}")
+        where = f"{args.workers} crossdock worker processes" if args.workers else "embedded worker"
+        print(f"database: {url.split(':')[0]}  {where}  orders: {args.orders}  batch: {args.batch}")
         print(f"accepted:  {args.orders / accepted:,.0f} records/s ({accepted:.1f} s)")
         print(f"processed: {args.orders / processed:,.0f} records/s ({processed:.1f} s)")
         print(f"server peak RSS: {server.peak_rss_mb():.0f} MB")
