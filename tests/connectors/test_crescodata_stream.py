@@ -50,10 +50,10 @@ async def hub(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[R
 
 @pytest.fixture
 async def source(hub: RunningHub) -> tuple[str, str]:
-    """A company with 60 orders sent a minute ago: (companyId, integrationId)."""
+    """A company with 40 orders sent a minute ago: (companyId, integrationId)."""
     company_id, integration_id = await hub.make_source()
     hub.clock.offset = -60.0
-    await hub.send(integration_id, orders(1, 60))
+    await hub.send(integration_id, orders(1, 40))
     hub.clock.offset = 0.0
     return company_id, integration_id
 
@@ -80,9 +80,9 @@ async def test_full_read_is_every_record_once_and_ends_with_a_checkpoint(
     pages: list[Page] = []
     started = time.time()
     async with hub.client() as client:
-        records = await read_all(stream(client, company_id, limit=25), pages=pages)
+        records = await read_all(stream(client, company_id, limit=15), pages=pages)
     assert_exactly(records, set(await hub.listed("orders", company_id)))
-    assert [len(page.records) for page in pages] == [25, 25, 10, 0]  # the last: the catch-up
+    assert [len(page.records) for page in pages] == [15, 15, 10, 0]  # the last: the catch-up
     assert all(page.checkpoint.resume for page in pages[:-1])
     final = pages[-1].checkpoint
     assert final.resume == {}
@@ -128,7 +128,7 @@ async def test_the_id_token_expiring_mid_read_is_refreshed_once_and_the_read_goe
     user = (f"sync-{company_id[:8]}@crossdock.test", "Sync-Password-1")
     await hub.make_user(*user)
     async with hub.client(login=user) as client:
-        pages = stream(client, company_id, limit=20).pages(None)
+        pages = stream(client, company_id, limit=15).pages(None)
         for _ in range(2):
             records += (await anext(pages)).records
         hub.clock.offset = 0.0
@@ -147,7 +147,7 @@ async def test_a_429_storm_is_waited_out_as_retry_after_says(
     company_id, _ = source
     hub.app.add(kind="rate_limit", burst=3, retry_after=2, after=1, count=2, route="/orders")
     async with hub.client() as client:
-        records = await read_all(stream(client, company_id, limit=20))
+        records = await read_all(stream(client, company_id, limit=15))
     assert_exactly(records, set(await hub.listed("orders", company_id)))
     assert hub.waits == [2.0] * 6
     assert hub.app.statuses("/orders").count(429) == 6
@@ -160,7 +160,7 @@ async def test_a_5xx_burst_is_retried_with_growing_waits(
     hub.app.add(kind="error", status=503, after=1, count=3, route="/orders")
     hub.app.add(kind="error", status=502, count=1, route="/auth/login")
     async with hub.client(wait_initial=0.25) as client:
-        records = await read_all(stream(client, company_id, limit=20))
+        records = await read_all(stream(client, company_id, limit=15))
     assert_exactly(records, set(await hub.listed("orders", company_id)))
     assert hub.waits == [0.25, 0.25, 0.5, 1.0]
 
@@ -169,7 +169,7 @@ async def test_dropped_connections_are_retried(hub: RunningHub, source: tuple[st
     company_id, _ = source
     hub.app.add(kind="drop", after=1, count=2, route="/orders")
     async with hub.client() as client:
-        records = await read_all(stream(client, company_id, limit=20))
+        records = await read_all(stream(client, company_id, limit=15))
     assert_exactly(records, set(await hub.listed("orders", company_id)))
     assert len(hub.waits) == 2
 
@@ -181,7 +181,7 @@ async def test_records_sent_and_changed_between_pages_are_neither_lost_nor_repea
     pages: list[Page] = []
     records: list[dict[str, Any]] = []
     async with hub.client() as client:
-        reading = stream(client, company_id, limit=20).pages(None)
+        reading = stream(client, company_id, limit=15).pages(None)
         unread = ""
         for number in range(3):
             page = await anext(reading)
@@ -191,14 +191,14 @@ async def test_records_sent_and_changed_between_pages_are_neither_lost_nor_repea
             await hub.send(integration_id, orders(200 + 10 * number, 5))
             if not unread:
                 read = {r["objectId"] for r in records}
-                unread = next(f"o{n}" for n in range(1, 61) if f"o{n}" not in read)
+                unread = next(f"o{n}" for n in range(1, 41) if f"o{n}" not in read)
                 changed = order(int(unread[1:]), status="shipped")
                 await hub.send(integration_id, [{"id": unread, "record": changed}])
         async for page in reading:
             records += page.records
             pages.append(page)
     listed = await hub.listed("orders", company_id)
-    assert len(listed) == 75
+    assert len(listed) == 55
     versions = [r for r in records if r["objectId"] == unread]
     assert [r["data"][0]["status"] for r in versions] == ["shipped"]
     assert_exactly(records, set(listed))
@@ -212,7 +212,7 @@ async def test_a_record_changed_behind_the_reader_is_read_again_in_its_new_versi
     company_id, integration_id = source
     records: list[dict[str, Any]] = []
     async with hub.client() as client:
-        reading = stream(client, company_id, limit=20).pages(None)
+        reading = stream(client, company_id, limit=15).pages(None)
         first = await anext(reading)
         records += first.records
         behind = first.records[5]["objectId"]
@@ -230,7 +230,7 @@ async def test_a_record_changed_behind_the_reader_is_read_again_in_its_new_versi
 async def test_scroll_pages_with_one_token(hub: RunningHub, source: tuple[str, str]) -> None:
     company_id, _ = source
     async with hub.client() as client:
-        records = await read_all(stream(client, company_id, limit=20, scroll=2))
+        records = await read_all(stream(client, company_id, limit=15, scroll=2))
     assert_exactly(records, set(await hub.listed("orders", company_id)))
 
 
@@ -240,7 +240,7 @@ async def test_an_interrupted_run_resumes_from_its_last_checkpoint(
     company_id, _ = source
     records: list[dict[str, Any]] = []
     async with hub.client() as client:
-        reading = stream(client, company_id, limit=20).pages(None)
+        reading = stream(client, company_id, limit=15).pages(None)
         page = await anext(reading)
         records += page.records
         await reading.aclose()
@@ -248,7 +248,7 @@ async def test_an_interrupted_run_resumes_from_its_last_checkpoint(
         assert stored["resume"]["pass"] == 0
         asked = len(hub.app.statuses("/orders"))
         records += await read_all(
-            stream(client, company_id, limit=20), Checkpoint.from_json(stored)
+            stream(client, company_id, limit=15), Checkpoint.from_json(stored)
         )
     assert_exactly(records, set(await hub.listed("orders", company_id)))
     # The two pages left, then the catch-up: not the first page again.
