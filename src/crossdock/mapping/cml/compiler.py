@@ -440,25 +440,20 @@ class ExpressionCompiler:
             keyed: dict[str, Any] | None = {} if key_fn is not None else None
             out: list[Any] = []
             weight = 0
+            record, variables, group, computed = env.record, env.variables, env.group, env.computed
             for index, item in pairs:
-                scope = env.child(item, index, via)
+                scope = Env(item, record, variables, group, budget, env, index, via)
+                scope.computed = computed
                 try:
-                    if where_fn is not None and not truthy(where_fn(scope)):
-                        continue
+                    if where_fn is not None:
+                        keep = where_fn(scope)
+                        if keep is MISSING or not keep:
+                            continue
                     value = item if body_fn is None else body_fn(scope)
                     if value is MISSING:
                         continue
                     if keyed is not None:
-                        assert key_fn is not None
-                        name = key_fn(scope)
-                        if name is MISSING:
-                            raise CmlRuntimeError(
-                                "each key: the key is missing for this item",
-                                path=scope.where(),
-                                source=source,
-                                line=line,
-                            )
-                        keyed[lookup_key(name)] = value
+                        keyed[_key_of(key_fn, scope, source, line)] = value
                     else:
                         out.append(value)
                 except CmlRuntimeError as error:
@@ -466,10 +461,6 @@ class ExpressionCompiler:
                     # (building an object by key) its place in the input.
                     segment = f"[{len(out)}]" if keyed is None else key_segment(index)
                     raise error.within(segment) from None
-                except ValueError as exc:
-                    raise CmlRuntimeError(
-                        f"each key: {exc}", path=scope.where(), source=source, line=line
-                    ) from None
                 if copied and (type(value) is dict or type(value) is list):
                     budget.copy(value, source, line)
                 elif type(value) is str:
@@ -493,6 +484,19 @@ class ExpressionCompiler:
             declared = ", ".join(sorted(self.tables)) or "none"
             raise node.error(f"lookup: unknown table {name!r}; tables: {declared}")
         return self.tables[name]
+
+
+def _key_of(key_fn: Fn | None, scope: Env, source: str, line: int) -> str:
+    assert key_fn is not None
+    name = key_fn(scope)
+    try:
+        if name is MISSING:
+            raise ValueError("the key is missing for this item")
+        return lookup_key(name)
+    except ValueError as exc:
+        raise CmlRuntimeError(
+            f"each key: {exc}", path=scope.where(), source=source, line=line
+        ) from None
 
 
 def table_from(node: Node) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from crossdock.mapping.cml.errors import CmlRuntimeError
 MAX_WORK = 1_000_000
 """Work units one record may cost: each loop's items times the size of its body (in template
 values), plus the elements [*] and split produce. A seed-sized product costs about a hundred;
-a million is under a second of CPU in the worst case."""
+a million is about half a second of CPU in the worst case."""
 
 MAX_OUTPUT = 2_000_000
 """Output units one record may write: one per value, one per character of text (and text
