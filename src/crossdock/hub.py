@@ -1,5 +1,6 @@
 """The running hub's services, built from ``Settings``: database, token signer, secret box,
-systems catalog and clock. The API, the CLI and workers each build one and pass it on."""
+systems catalog, the connectors' shared token store and rate-limit buckets, and the clock.
+The API, the CLI and workers each build one and pass it on."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from crossdock.auth.passwords import Passwords
 from crossdock.auth.tokens import TokenSigner
 from crossdock.connectors.catalog import Catalog, default_catalog
+from crossdock.connectors.http.tokens import FernetTokenCipher
 from crossdock.crypto import SecretBox
 from crossdock.settings import Settings
 from crossdock.store.base import utcnow
+from crossdock.store.credentials import DatabaseRateLimitBackend, DatabaseTokenStore
 from crossdock.store.engine import create_engine, session_factory
 
 
@@ -29,6 +32,9 @@ class Hub:
     passwords: Passwords
     secrets: SecretBox
     catalog: Catalog
+    token_store: DatabaseTokenStore
+    rate_limits: DatabaseRateLimitBackend
+    token_cipher: FernetTokenCipher
     clock: Callable[[], datetime] = field(default=utcnow)
 
     @classmethod
@@ -50,6 +56,9 @@ class Hub:
             ),
             secrets=SecretBox(settings.secret_key),
             catalog=catalog or default_catalog(),
+            token_store=DatabaseTokenStore(engine),
+            rate_limits=DatabaseRateLimitBackend(engine),
+            token_cipher=FernetTokenCipher(settings.secret_key),
             clock=clock or utcnow,
         )
 

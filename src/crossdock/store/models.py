@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from crossdock.store import publish, pulls, query, records, tables, taxonomies
+from crossdock.store import credentials, publish, pulls, query, records, tables, taxonomies
 from crossdock.store.base import metadata
 
-__all__ = ["metadata", "publish", "pulls", "query", "records", "tables", "taxonomies"]
+__all__ = [
+    "credentials",
+    "metadata",
+    "publish",
+    "pulls",
+    "query",
+    "records",
+    "tables",
+    "taxonomies",
+]

@@ -71,6 +71,8 @@ async def pull(
             integration.system_id,
             integration.sync_type,
             hub.secrets.open(integration.system_settings or {}),
+            tokens=hub.token_store,
+            cipher=hub.token_cipher,
             transport=transport,
         )
     except CrossdockError as exc:

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from crossdock.connectors.http import Record, Stream
+from crossdock.connectors.http.tokens import TokenCipher, TokenStore
 from crossdock.errors import FixRequest
 
 RecordId = Callable[[Record], str]
@@ -54,14 +55,19 @@ def open_source(
     sync_type: str,
     settings: Mapping[str, Any],
     *,
+    tokens: TokenStore | None = None,
+    cipher: TokenCipher | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Source:
-    """The source for an integration of ``system_id``; a clear error where none is built."""
+    """The source for an integration of ``system_id``, or a clear error where none is built.
+
+    ``tokens`` and ``cipher`` are the deployment's shared token store: every process pulling
+    with one credential logs in once between them."""
     if system_id == "crescodata":
         from crossdock.connectors.crescodata.client import CrescodataClient
         from crossdock.connectors.crescodata.streams import RecordsStream
 
-        client = CrescodataClient(settings, transport=transport)
+        client = CrescodataClient(settings, transport=transport, tokens=tokens, cipher=cipher)
         return Source(
             stream=RecordsStream(client, sync_type),
             object_id=lambda envelope: str(envelope["crescoId"]),
