@@ -251,6 +251,8 @@ def _wildcard_getter(root: Getter, segments: tuple[Segment, ...], source: str, l
                 else:
                     return MISSING
                 env.budget.spend(len(elements), source, line)
+                if i + 1 == len(segments):  # the last segment: the elements themselves
+                    return [element for element in elements if element is not None]
                 nested = any(k == ALL for k, _ in segments[i + 1 :])
                 out: list[Any] = []
                 for element in elements:
