@@ -13,7 +13,7 @@ from typing import Any
 
 from crossdock.mapping.cml.compiled import Compiled, Fn, StepFn
 from crossdock.mapping.cml.errors import CmlRuntimeError, StepFailure
-from crossdock.mapping.cml.objects import build_object
+from crossdock.mapping.cml.objects import build_object, step_error
 from crossdock.mapping.cml.paths import KEY, ROOTS, Path, getter, parse_path
 from crossdock.mapping.cml.runtime import MISSING, Env, key_segment, weigh
 from crossdock.mapping.cml.source import Node
@@ -30,11 +30,6 @@ _PLACEHOLDER = re.compile(r"\{(\$[^{}]*)\}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _runtime_error(failure: StepFailure, origin: Path | None, env: Env) -> CmlRuntimeError:
-    path = origin.describe(env) if origin is not None else None
-    return CmlRuntimeError(failure.reason, path=path, source=failure.source, line=failure.line)
-
-
 def _pipeline(source: Fn, steps: list[StepFn], origin: Path | None) -> Fn:
     # Unrolled for the common lengths: one call per step, no loop.
     if len(steps) == 1:
@@ -44,7 +39,7 @@ def _pipeline(source: Fn, steps: list[StepFn], origin: Path | None) -> Fn:
             try:
                 return first(source(env), env)
             except StepFailure as failure:
-                raise _runtime_error(failure, origin, env) from None
+                raise step_error(failure, origin, env) from None
 
         return one
     if len(steps) == 2:
@@ -54,7 +49,7 @@ def _pipeline(source: Fn, steps: list[StepFn], origin: Path | None) -> Fn:
             try:
                 return second(first(source(env), env), env)
             except StepFailure as failure:
-                raise _runtime_error(failure, origin, env) from None
+                raise step_error(failure, origin, env) from None
 
         return two
     chain = tuple(steps)
@@ -66,7 +61,7 @@ def _pipeline(source: Fn, steps: list[StepFn], origin: Path | None) -> Fn:
                 value = step(value, env)
             return value
         except StepFailure as failure:
-            raise _runtime_error(failure, origin, env) from None
+            raise step_error(failure, origin, env) from None
 
     return many
 

@@ -29,7 +29,8 @@ MAX_INLINE_DEPTH = 5
 """Sub-expressions nested deeper are called, not inlined (Python allows 20 nested blocks)."""
 
 
-def _failed(failure: StepFailure, origin: Path | None, env: Env) -> CmlRuntimeError:
+def step_error(failure: StepFailure, origin: Path | None, env: Env) -> CmlRuntimeError:
+    """The runtime error for a step that failed on a value read from ``origin``."""
     path = origin.describe(env) if origin is not None else None
     return CmlRuntimeError(failure.reason, path=path, source=failure.source, line=failure.line)
 
@@ -192,7 +193,7 @@ def build_computed(fields: list[tuple[str, Compiled]]) -> Fn:
     writer.namespace.update(
         EMPTY=_EMPTY, MISSING=MISSING, StepFailure=StepFailure, CmlRuntimeError=CmlRuntimeError
     )
-    writer.namespace["failed"] = _failed
+    writer.namespace["failed"] = step_error
     writer.lines.append(_COMPUTED_HEAD)
     for name, compiled in fields:
         field = writer.bind("n", name)
@@ -221,7 +222,7 @@ def build_object(fields: list[tuple[str, Compiled]], source: str, line: int) -> 
         MISSING=MISSING,
         StepFailure=StepFailure,
         CmlRuntimeError=CmlRuntimeError,
-        failed=_failed,
+        failed=step_error,
         source=source,
         line=line,
     )
