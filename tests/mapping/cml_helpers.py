@@ -1,4 +1,4 @@
-"""Shared by the CML tests: the seed's product sample, and running a template on a record."""
+"""Shared by the CML tests: the seed's product and order samples, and running a template."""
 
 from __future__ import annotations
 
@@ -17,18 +17,26 @@ SEED = Path(__file__).resolve().parent.parent / "records" / "test_schemas_seed.t
 
 
 @cache
-def _seed_product() -> str:
+def _seed_sample(title: str, opening: str) -> str:
     lines = SEED.read_text().splitlines()
-    for title, sample in itertools.pairwise(lines):
-        if title == "Create / Update Product" and sample.startswith('{ "merchantProductId"'):
+    for heading, sample in itertools.pairwise(lines):
+        if heading == title and sample.startswith(opening):
             return sample
-    raise LookupError("the seed's product sample is missing")
+    raise LookupError(f"the seed's {title!r} sample is missing")
 
 
 def seed_product() -> dict[str, Any]:
     """A fresh copy of the seed's "Create / Update Product" sample (four variants)."""
-    product: dict[str, Any] = json.loads(_seed_product())
+    product: dict[str, Any] = json.loads(
+        _seed_sample("Create / Update Product", '{ "merchantProductId"')
+    )
     return copy.deepcopy(product)
+
+
+def seed_order() -> dict[str, Any]:
+    """A fresh copy of the seed's "Create a New Order" sample (two line items)."""
+    order: dict[str, Any] = json.loads(_seed_sample("Create a New Order", '{ "addresses"'))
+    return order
 
 
 def program(template: str, *overwrites: str) -> Program:
