@@ -253,3 +253,20 @@ async def test_an_interrupted_run_resumes_from_its_last_checkpoint(
     assert_exactly(records, set(await hub.listed("orders", company_id)))
     # The two pages left, then the catch-up: not the first page again.
     assert len(hub.app.statuses("/orders")) - asked == 3
+
+
+async def test_a_deletion_reaches_the_next_run_as_a_tombstone(
+    hub: RunningHub, source: tuple[str, str]
+) -> None:
+    company_id, integration_id = source
+    pages: list[Page] = []
+    async with hub.client() as client:
+        before = await read_all(stream(client, company_id), pages=pages)
+        checkpoint = pages[-1].checkpoint
+        await hub.send(integration_id, [{"id": "o3", "record": None}])
+        changed = await read_all(stream(client, company_id), since=checkpoint)
+        live = await read_all(stream(client, company_id, tombstones=False))
+    third = next(r["crescoId"] for r in before if r["objectId"] == "o3")
+    assert [(r["crescoId"], r["deleted"]) for r in changed] == [(third, True)]
+    assert_exactly(live, set(await hub.listed("orders", company_id)))
+    assert third not in {r["crescoId"] for r in live}

@@ -117,6 +117,8 @@ class RecordsStream:
     ``filters`` are further query parameters in the API's query language (``companyId``,
     ``data.sku``...). ``limit`` is records per page (the hub may send fewer: it keeps pages
     under about 400 KB). ``scroll`` asks for the server-side cursor, in minutes (1 to 10).
+    ``tombstones`` lists deleted records too (``deleted: true``, a Crossdock hub's
+    ``deleted__exists=true``), so that a deletion reaches the next run.
     """
 
     def __init__(
@@ -130,6 +132,7 @@ class RecordsStream:
         skew: float = 5.0,
         catch_up_passes: int = 3,
         window: int = 10_000,
+        tombstones: bool = True,
     ) -> None:
         if sync_type not in SYNC_TYPES:
             raise FixRequest(f"{sync_type!r} is not a sync type ({', '.join(SYNC_TYPES)})")
@@ -145,6 +148,7 @@ class RecordsStream:
         self.skew = skew
         self.catch_up_passes = catch_up_passes
         self.window = window
+        self.tombstones = tombstones
 
     def _began(self, local: float) -> str:
         return hub_time(local - self.client.server_clock.behind - self.skew)
@@ -193,6 +197,8 @@ class RecordsStream:
         """Each page's records to emit, the token to resume at (None after the last page; the
         pass's start when the token is a scroll's) and the problems noticed."""
         params: dict[str, Any] = {**self.filters, "_sort": "updatedAt:desc", "limit": self.limit}
+        if self.tombstones:
+            params.setdefault("deleted__exists", "true")  # live and deleted records alike
         if current.since is not None:
             params["updatedAt__gte"] = current.since
         if self.scroll is not None:
