@@ -166,3 +166,11 @@ def test_password_reset_revokes_and_issues_a_temporary_password(api: Api) -> Non
     temporary = r.json()["temporaryPassword"]
     assert api.client.get("/companies", headers=headers).status_code == 401
     assert api.login("reset@x.test", temporary)["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+
+
+def test_tokens_follow_the_hub_clock_even_when_it_runs_ahead(api: Api) -> None:
+    api.clock.advance(10 * 365 * 24 * 3600)  # the hub's clock years ahead of the machine's
+    token = api.token(*ADMIN)
+    assert api.client.get("/companies", headers={"Authorization": token}).status_code == 200
+    api.clock.advance(3601)
+    assert api.client.get("/companies", headers={"Authorization": token}).status_code == 401

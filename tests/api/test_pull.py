@@ -127,6 +127,23 @@ def test_pulls_another_hub_incrementally_and_publishes(api: Api, base_url: str) 
     # records read again (the checkpoint keeps a few seconds of margin) change nothing
     assert sorted(o["version"] for o in everything) == [1] * 11 + [2]
 
+    # a deletion upstream becomes a tombstone here, and a delete at the destination
+    upstream.send([{"id": "o5", "record": None}])
+    api.client.post(f"/integrations/{source}/sync", headers=admin)
+    api.drain()
+    assert (
+        api.client.get("/orders", params={"data.systemOrderNumber": "up-5"}, headers=admin).json()
+        == []
+    )
+    [gone] = api.client.get("/orders", params={"deleted": "true"}, headers=admin).json()
+    actions = [
+        p["action"]
+        for p in api.client.get(
+            "/publish", params={"crescoId": gone["crescoId"]}, headers=admin
+        ).json()
+    ]
+    assert actions == ["delete"]
+
 
 def test_sync_refuses_what_it_cannot_pull(api: Api) -> None:
     admin = api.admin()

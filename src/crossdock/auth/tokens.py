@@ -54,7 +54,14 @@ class TokenSigner:
                 self._key,
                 algorithms=["HS256"],
                 issuer=ISSUER,
-                options={"verify_aud": False, "verify_exp": False, "require": ["exp", "sub"]},
+                # Expiry is checked below against the hub's clock, not the library's.
+                options={
+                    "verify_aud": False,
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                    "require": ["exp", "sub"],
+                },
             )
         except jwt.PyJWTError as exc:
             raise FixCredentials("The token is invalid.", field="Authorization") from exc
