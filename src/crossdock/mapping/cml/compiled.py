@@ -48,6 +48,9 @@ class Compiled:
     all, any, not; or call (``fn``, for everything else)."""
     parts: tuple[Compiled, ...] = ()
     """The sub-expressions of list, first, all, any, not, and if (condition, then, else)."""
+    scalar: bool = False
+    """True when it always gives a number, a boolean or MISSING (never text, an object or a
+    list), so an object stores it without weighing it."""
 
 
 class Compiler(Protocol):

@@ -17,7 +17,7 @@ from crossdock.mapping.cml.objects import build_object, step_error
 from crossdock.mapping.cml.paths import KEY, ROOTS, Path, getter, parse_path
 from crossdock.mapping.cml.runtime import MISSING, Env, key_segment, weigh
 from crossdock.mapping.cml.source import Node
-from crossdock.mapping.cml.steps import STEPS, fresh
+from crossdock.mapping.cml.steps import SCALAR_STEPS, STEPS, fresh
 from crossdock.mapping.cml.values import lookup_key, show, to_text, truthy
 
 SOURCES = ("value", "from", "object", "list", "each", "if", "first", "all", "any", "not", "omit")
@@ -214,10 +214,12 @@ class ExpressionCompiler:
                 raise node.error(self._unknown(key), key)
         compiled: Compiled = getattr(self, "_source_" + head)(node)
         steps: list[StepFn] = []
+        last = ""
         for key, arg in keys.items():
             if key in STEPS:
                 self.source = arg.source
                 steps.append(STEPS[key](arg, self, node.key_lines[key]))
+                last = key
         if not steps:
             return compiled
         return Compiled(
@@ -228,6 +230,7 @@ class ExpressionCompiler:
             base=compiled,
             steps=tuple(steps),
             kind="steps",
+            scalar=last in SCALAR_STEPS,
         )
 
     def _no_source(self, node: Node) -> None:
@@ -336,7 +339,7 @@ class ExpressionCompiler:
             return True
 
         cost = 1 + sum(e.cost for e in elements)
-        return Compiled(all_, cost, kind="all", parts=tuple(elements))
+        return Compiled(all_, cost, kind="all", parts=tuple(elements), scalar=True)
 
     def _source_any(self, node: Node) -> Compiled:
         elements = self._list_of(node, "any")
@@ -350,13 +353,17 @@ class ExpressionCompiler:
             return False
 
         cost = 1 + sum(e.cost for e in elements)
-        return Compiled(any_, cost, kind="any", parts=tuple(elements))
+        return Compiled(any_, cost, kind="any", parts=tuple(elements), scalar=True)
 
     def _source_not(self, node: Node) -> Compiled:
         inner = self.expr(node.items()["not"])
         inner_fn = inner.fn
         return Compiled(
-            lambda env: not truthy(inner_fn(env)), 1 + inner.cost, kind="not", parts=(inner,)
+            lambda env: not truthy(inner_fn(env)),
+            1 + inner.cost,
+            kind="not",
+            parts=(inner,),
+            scalar=True,
         )
 
     def _source_if(self, node: Node) -> Compiled:
@@ -409,6 +416,9 @@ class ExpressionCompiler:
     ) -> Fn:
         over_fn, via = over.fn, over.origin
         where_fn = where.fn if where is not None else None
+        # `where: $.key`, the common filter, is read from the item without a call.
+        simple = where.origin.simple() if where and where.kind == "path" and where.origin else None
+        where_key = simple[1] if simple is not None and simple[0] == "item" else None
         body_fn = body.fn if body is not None else None
         key_fn = key.fn if key is not None else None
         copied = body is None or not body.builds
@@ -440,7 +450,10 @@ class ExpressionCompiler:
                 scope = Env(item, record, variables, group, budget, env, index, via)
                 scope.computed = computed
                 try:
-                    if where_fn is not None:
+                    if where_key is not None:
+                        if type(item) is not dict or not item.get(where_key):
+                            continue
+                    elif where_fn is not None:
                         keep = where_fn(scope)
                         if keep is MISSING or not keep:
                             continue

@@ -57,6 +57,10 @@ _STORE = """\
         if type(v) is str:
             w += len(v)
 """
+_STORE_SCALAR = """\
+    if v is not MISSING:
+        out[{n}] = v
+"""
 _STORE_COPY = """\
     if v is not MISSING:
         out[{n}] = v
@@ -237,7 +241,7 @@ def build_object(fields: list[tuple[str, Compiled]], source: str, line: int) -> 
             value = compiled.const
             constant_weight += len(value) if type(value) is str else 0
             continue
-        store = _STORE if compiled.builds else _STORE_COPY
+        store = _STORE_SCALAR if compiled.scalar else _STORE if compiled.builds else _STORE_COPY
         if compiled.kind == "path" and compiled.origin and compiled.origin.simple():
             writer.expression(compiled, "v", 1, 0)  # reading one key cannot fail
         else:

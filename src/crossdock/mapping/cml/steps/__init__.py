@@ -13,6 +13,12 @@ from crossdock.mapping.cml.steps.numbers import NUMBER_STEPS
 from crossdock.mapping.cml.steps.text import TEXT_STEPS
 from crossdock.mapping.cml.steps.values import VALUE_STEPS
 
+SCALAR_STEPS = frozenset(
+    {"round", "multiply", "divide", "add", "convert"}
+    | {"equals", "in", "gt", "gte", "lt", "lte", "exists"}
+)
+"""Steps whose result is always a number or a boolean (or MISSING)."""
+
 STEPS: dict[str, StepCompiler] = {
     **VALUE_STEPS,
     **TEXT_STEPS,
@@ -20,4 +26,4 @@ STEPS: dict[str, StepCompiler] = {
     "date": compile_date,
 }
 
-__all__ = ["STEPS", "StepCompiler", "fresh"]
+__all__ = ["SCALAR_STEPS", "STEPS", "StepCompiler", "fresh"]
