@@ -28,6 +28,7 @@ class Settings:
     email_from: str = "crossdock@localhost"
     embedded_worker: bool = True
     queue: str = "embedded"
+    publish_lease_seconds: int = 300
     mako_access: str = "operators"
     mako_timeout: float = 5.0
     mako_cpu: int = 5
@@ -62,6 +63,7 @@ def load_settings(
         "port",
         "argon2_time_cost",
         "argon2_memory_kib",
+        "publish_lease_seconds",
         "mako_cpu",
         "mako_memory_mib",
         "mako_concurrency",

@@ -4,6 +4,7 @@ records and publishing due changes. Each takes what is due in the database, the 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from crossdock.hub import Hub
 from crossdock.sync.ingest import process_pending
@@ -28,7 +29,13 @@ def ingest_chunk(hub: Hub, *, chunk: int = 500) -> int:
 def publish_chunk(hub: Hub, *, chunk: int = 100) -> int:
     """One round of due publish jobs: claim, deliver, complete."""
     with hub.transaction() as session:
-        deliveries = claim(session, hub.secrets, hub.clock(), chunk)
+        deliveries = claim(
+            session,
+            hub.secrets,
+            hub.clock(),
+            chunk,
+            lease=timedelta(seconds=hub.settings.publish_lease_seconds),
+        )
     if not deliveries:
         return 0
     outcomes = asyncio.run(deliver_all(deliveries))

@@ -128,12 +128,18 @@ class Outcome:
     error: CrossdockError | None = None
 
 
-def claim(session: Session, secrets: SecretBox, now: datetime, limit: int) -> list[Delivery]:
+def claim(
+    session: Session,
+    secrets: SecretBox,
+    now: datetime,
+    limit: int,
+    lease: timedelta = LEASE,
+) -> list[Delivery]:
     """Take due jobs: reclaim expired leases, supersede old versions, mark the rest sending."""
     jobs = table_of(PublishJob)
     session.execute(
         update(jobs)
-        .where(jobs.c.status == "sending", jobs.c.claimed_at < now - LEASE)
+        .where(jobs.c.status == "sending", jobs.c.claimed_at < now - lease)
         .values(status="pending", updated_at=now)
     )
     query = (

@@ -1,0 +1,226 @@
+"""A worker killed with SIGKILL in the middle of the work, then another started: every record
+is processed and published exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from crossdock.api import create_app
+from crossdock.hub import Hub
+from crossdock.settings import load_settings
+from tests.api.conftest import ADMIN, CLIENT_ID
+from tests.api.test_records import ORDER
+
+SECRET = "crash-test-secret"
+ORDERS = 3000
+
+
+@pytest.fixture
+def hub(postgres_url: str) -> Iterator[Hub]:
+    hub = Hub.from_settings(
+        load_settings(
+            {},
+            database_url=postgres_url,
+            secret_key=SECRET,
+            bootstrap_admin=f"{ADMIN[0]}:{ADMIN[1]}",
+            client_id=CLIENT_ID,
+            argon2_time_cost=1,
+            argon2_memory_kib=1024,
+            queue="procrastinate",
+        )
+    )
+    yield hub
+    hub.close()
+
+
+def worker(database_url: str, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "CROSSDOCK_DATABASE_URL": database_url,
+        "CROSSDOCK_SECRET_KEY": SECRET,
+        "CROSSDOCK_PUBLISH_LEASE_SECONDS": "2",
+    }
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "crossdock", "worker", "--concurrency", "1"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def count(engine: sa.Engine, sql: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.text(sql)).scalar() or 0)
+
+
+@pytest.mark.postgres
+def test_sigkill_mid_run_then_restart_loses_and_doubles_nothing(
+    hub: Hub, postgres_url: str, tmp_path: Path
+) -> None:
+    with TestClient(create_app(hub=hub)) as client:
+        login = {"clientId": CLIENT_ID, "username": ADMIN[0], "password": ADMIN[1]}
+        headers = {
+            "Authorization": client.post("/auth/login", json=login).json()["Tokens"]["IdToken"]
+        }
+        company = client.post(
+            "/companies", json={"name": "K", "country": "SG", "agencyId": "k"}, headers=headers
+        ).json()["companyId"]
+        base = {
+            "active": True,
+            "add": False,
+            "delete": False,
+            "meta": {},
+            "syncType": "orders",
+            "systemId": "api",
+            "companyId": company,
+        }
+        source = client.post(
+            "/integrations", json={**base, "get": True, "update": False}, headers=headers
+        ).json()["integrationId"]
+        client.post("/integrations", json={**base, "get": False, "update": True}, headers=headers)
+        for batch in range(ORDERS // 300):
+            items = [
+                {"id": f"o{batch}-{n}", "record": {**ORDER, "systemOrderNumber": f"k{batch}-{n}"}}
+                for n in range(300)
+            ]
+            assert (
+                client.post(
+                    "/streams_batch",
+                    json={"integrationId": source, "items": items},
+                    headers=headers,
+                ).status_code
+                == 200
+            )
+
+    first = worker(postgres_url, tmp_path / "first.log")
+    deadline = time.monotonic() + 60
+    while count(hub.engine, "select count(*) from ingest_items where status <> 'pending'") < 600:
+        assert time.monotonic() < deadline, (tmp_path / "first.log").read_text()
+        time.sleep(0.05)
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    processed_at_kill = count(
+        hub.engine, "select count(*) from ingest_items where status <> 'pending'"
+    )
+    assert processed_at_kill < ORDERS, "the first worker finished before it could be killed"
+
+    second = worker(postgres_url, tmp_path / "second.log")
+    try:
+        deadline = time.monotonic() + 120
+        while count(hub.engine, "select count(*) from publish_jobs where status = 'done'") < ORDERS:
+            assert time.monotonic() < deadline, (tmp_path / "second.log").read_text()
+            time.sleep(0.2)
+    finally:
+        second.terminate()
+        second.wait(30)
+    engine = hub.engine
+    assert count(engine, "select count(*) from ingest_items where status = 'pending'") == 0
+    assert count(engine, "select count(*) from master_records") == ORDERS
+    assert count(engine, "select count(*) from master_versions") == ORDERS
+    assert count(engine, "select count(*) from channel_payloads") == ORDERS
+    assert count(engine, "select count(distinct cresco_id) from channel_payloads") == ORDERS
+    assert count(engine, "select count(*) from publish_jobs where status <> 'done'") == 0
+
+
+def test_embedded_server_killed_mid_ingest_resumes_on_restart(tmp_path: Path) -> None:
+    """The embedded default: crossdock serve on SQLite, killed while its worker thread merges."""
+    import httpx
+
+    from tests.api.test_seed_samples import free_port
+
+    database = f"sqlite:///{tmp_path / 'embedded.db'}"
+    env = {
+        **os.environ,
+        "CROSSDOCK_DATABASE_URL": database,
+        "CROSSDOCK_SECRET_KEY": SECRET,
+        "CROSSDOCK_BOOTSTRAP_ADMIN": f"{ADMIN[0]}:{ADMIN[1]}",
+        "CROSSDOCK_CLIENT_ID": CLIENT_ID,
+    }
+
+    def serve(port: int) -> subprocess.Popen[bytes]:
+        with (tmp_path / f"serve-{port}.log").open("wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "crossdock", "serve", "--port", str(port)],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1)
+                return process
+            except httpx.TransportError:
+                assert time.monotonic() < deadline
+                assert process.poll() is None
+                time.sleep(0.1)
+
+    port = free_port()
+    server = serve(port)
+    url = f"http://127.0.0.1:{port}"
+    login = {"clientId": CLIENT_ID, "username": ADMIN[0], "password": ADMIN[1]}
+    headers = {
+        "Authorization": httpx.post(f"{url}/auth/login", json=login).json()["Tokens"]["IdToken"]
+    }
+    company = httpx.post(
+        f"{url}/companies", json={"name": "E", "country": "SG", "agencyId": "e"}, headers=headers
+    ).json()["companyId"]
+    source = httpx.post(
+        f"{url}/integrations",
+        json={
+            "active": True,
+            "add": False,
+            "delete": False,
+            "get": True,
+            "update": False,
+            "meta": {},
+            "syncType": "orders",
+            "systemId": "api",
+            "companyId": company,
+        },
+        headers=headers,
+    ).json()["integrationId"]
+    for batch in range(10):
+        items = [
+            {"id": f"o{batch}-{n}", "record": {**ORDER, "systemOrderNumber": f"e{batch}-{n}"}}
+            for n in range(300)
+        ]
+        r = httpx.post(
+            f"{url}/streams_batch",
+            json={"integrationId": source, "items": items},
+            headers=headers,
+            timeout=60,
+        )
+        assert r.status_code == 200
+    engine = sa.create_engine(database)
+    deadline = time.monotonic() + 60
+    while count(engine, "select count(*) from ingest_items where status <> 'pending'") < 300:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    server.send_signal(signal.SIGKILL)
+    server.wait(10)
+    assert count(engine, "select count(*) from ingest_items where status = 'pending'") > 0
+
+    server = serve(free_port())
+    try:
+        deadline = time.monotonic() + 90
+        while count(engine, "select count(*) from ingest_items where status = 'pending'"):
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(30)
+    assert count(engine, "select count(*) from master_records") == 3000
+    assert count(engine, "select count(*) from master_versions") == 3000
+    engine.dispose()
