@@ -445,10 +445,13 @@ class ExpressionCompiler:
             keyed: dict[str, Any] | None = {} if key_fn is not None else None
             out: list[Any] = []
             weight = 0
-            record, variables, group, computed = env.record, env.variables, env.group, env.computed
+            # One scope for the whole loop, moved from item to item: nothing keeps a scope
+            # beyond its item's evaluation (error messages read it at once).
+            scope = Env(MISSING, env.record, env.variables, env.group, budget, env, None, via)
+            scope.computed = env.computed
             for index, item in pairs:
-                scope = Env(item, record, variables, group, budget, env, index, via)
-                scope.computed = computed
+                scope.item = item
+                scope.index = index
                 try:
                     if where_key is not None:
                         if type(item) is not dict or not item.get(where_key):
