@@ -10,7 +10,7 @@ import pytest
 from crossdock.mapping.cml import CmlRuntimeError
 from crossdock.mapping.cml.units import CURRENCY_CODES, minor_units, rounded
 from crossdock.records.schemas.common import CURRENCIES
-from tests.mapping.cml_helpers import field
+from tests.mapping.cml_helpers import field, run
 
 RECORD: dict[str, Any] = {
     "text": "  Hello World  ",
@@ -253,3 +253,15 @@ def test_rounding_is_half_up_on_the_number_as_written(digits: int) -> None:
         number = float(tie)
         expected = Decimal(tie).quantize(step, rounding=ROUND_HALF_UP)
         assert rounded(number, digits) == (int(expected) if digits == 0 else float(expected))
+
+
+def test_dates_repeated_across_items_map_like_any_other() -> None:
+    # The date step remembers its last text; repeats, changes and errors must not leak.
+    template = "output:\n  x: {each: $.d, output: {from: $., date: {format: '%d %b %Y'}}}\n"
+    days = ["2021-01-01", "2021-01-01", "2021-02-03T10:00:00Z", "2021-01-01"]
+    assert run(template, {"d": days})["x"] == ["01 Jan 2021", "01 Jan 2021", "03 Feb 2021"] + [
+        "01 Jan 2021"
+    ]
+    with pytest.raises(CmlRuntimeError) as caught:
+        run(template, {"d": ["2021-01-01", "soon", "2021-01-01"]})
+    assert caught.value.path == "record.d[1]"

@@ -137,12 +137,31 @@ def compile_date(arg: Node, c: Compiler, line: int) -> StepFn:
             )
             raise StepFailure(reason, source, line) from None
 
-    if read != "iso" or zone is not None or write not in ("date", "iso", "epoch"):
-        return date
-    # The common case, ISO text kept in its own offset, without the general path's calls.
-    # A date needs no offset at all; anything unusual goes the general way (and its errors).
+    general: StepFn = date
+    if read == "iso" and zone is None and write in ("date", "iso", "epoch"):
+        general = _iso_fast_path(date, writer, write == "date")
+    # The variants of a record mostly share their dates (a sale's start and end): the last
+    # text read and what it gave are kept, as one pair replaced whole, so that threads
+    # sharing the program never see one's text with another's result.
+    last: list[tuple[str, Any]] = [("", None)]
+
+    def remembered(value: Any, env: Env) -> Any:
+        if type(value) is str:
+            seen = last[0]
+            if value == seen[0]:
+                return seen[1]
+            result = general(value, env)
+            last[0] = (value, result)
+            return result
+        return general(value, env)
+
+    return remembered
+
+
+def _iso_fast_path(date: StepFn, writer: Callable[[datetime], Any], date_only: bool) -> StepFn:
+    """ISO text kept in its own offset, without the general path's calls; a date needs no
+    offset at all. Anything unusual goes the general way (and gets its errors)."""
     read_iso = datetime.fromisoformat
-    date_only = write == "date"
 
     def iso_date(value: Any, env: Env) -> Any:
         if type(value) is str:
