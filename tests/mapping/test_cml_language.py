@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from crossdock.mapping.cml import compile_template
+from crossdock.mapping.cml import CmlRuntimeError, compile_template
 from crossdock.mapping.cml.compiler import ExpressionCompiler
 from crossdock.mapping.cml.objects import MAX_INLINE_DEPTH
 from crossdock.mapping.cml.runtime import MISSING, Budget, Env
@@ -328,3 +328,51 @@ def test_deep_expressions_are_called_not_inlined() -> None:
     node = parse(f"x: {expression}").items()["x"]
     closure = ExpressionCompiler(set(), {}).expr(node).fn
     assert closure(Env(PRODUCT, PRODUCT, {}, [], Budget(10**6))) == ["My Brand"]
+
+
+INLINED_STEPS = [
+    "required: true",
+    "default: 5",
+    "default: fallback",
+    "truncate: 3",
+    "to: text",
+    "to: integer",
+    "to: number",
+    "to: boolean",
+    "case: upper",
+    "case: title",
+    "trim: true",
+    "lookup: {Blue: BLU, '1': one, 'true': yes, gone: null}",
+    "gt: 1",
+    "gte: 1.5",
+    "lt: 2",
+    "lte: 0",
+    "exists: true",
+    "exists: false",
+    "equals: Blue",
+]
+INPUTS: list[Any] = ["Blue", " blue sky ", "", "1", "2.5", "abc", 1, 2.5, 0, True, False, None]
+INPUTS += [[1, 2], {"a": 1}, "yes"]
+
+
+@pytest.mark.parametrize("step", INLINED_STEPS)
+def test_inlined_steps_agree_with_their_closures(step: str) -> None:
+    # Generated builders write a fast path for these steps and call the closure otherwise;
+    # for every kind of value both must give the same value, or the same error.
+    node = parse(f"x: {{from: $.v, {step}}}").items()["x"]
+    compiled = ExpressionCompiler(set(), {}).expr(node)
+    assert compiled.hints[0] is not None  # the builder writes this step's fast path
+    closure = compiled.fn
+    for value in INPUTS:
+        record = {"v": value}
+        try:
+            expected: Any = closure(Env(record, record, {}, [], Budget(10**6)))
+            expected = None if expected is MISSING else expected
+        except CmlRuntimeError as error:
+            expected = ("error", error.reason)
+        try:
+            got: Any = field(f"{{from: $.v, {step}}}", record)
+        except CmlRuntimeError as error:
+            got = ("error", error.reason)
+        assert got == expected, (step, value)
+        assert type(got) is type(expected), (step, value)

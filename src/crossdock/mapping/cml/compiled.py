@@ -43,6 +43,9 @@ class Compiled:
     base: Compiled | None = None
     """For an expression with steps: its source, before the steps."""
     steps: tuple[StepFn, ...] = ()
+    hints: tuple[Any, ...] = ()
+    """Per step, the fast path generated builders may write instead of calling it
+    (``inline.hint``), or None."""
     kind: str = "call"
     """How generated object builders may inline it: const, path, steps, list, first, if,
     all, any, not; or call (``fn``, for everything else)."""

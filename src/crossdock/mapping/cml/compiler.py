@@ -13,6 +13,7 @@ from typing import Any
 
 from crossdock.mapping.cml.compiled import Compiled, Fn, StepFn
 from crossdock.mapping.cml.errors import CmlRuntimeError, StepFailure
+from crossdock.mapping.cml.inline import Hint, hint
 from crossdock.mapping.cml.objects import build_object, step_error
 from crossdock.mapping.cml.paths import KEY, ROOTS, Path, getter, parse_path
 from crossdock.mapping.cml.runtime import MISSING, Env, key_segment, weigh
@@ -214,11 +215,13 @@ class ExpressionCompiler:
                 raise node.error(self._unknown(key), key)
         compiled: Compiled = getattr(self, "_source_" + head)(node)
         steps: list[StepFn] = []
+        hints: list[Hint | None] = []
         last = ""
         for key, arg in keys.items():
             if key in STEPS:
                 self.source = arg.source
                 steps.append(STEPS[key](arg, self, node.key_lines[key]))
+                hints.append(hint(key, arg, self.table))
                 last = key
         if not steps:
             return compiled
@@ -229,6 +232,7 @@ class ExpressionCompiler:
             builds=compiled.builds,
             base=compiled,
             steps=tuple(steps),
+            hints=tuple(hints),
             kind="steps",
             scalar=last in SCALAR_STEPS,
         )

@@ -22,6 +22,7 @@ from typing import Any
 
 from crossdock.mapping.cml.compiled import DYNAMIC, Compiled, Fn
 from crossdock.mapping.cml.errors import CmlRuntimeError, StepFailure
+from crossdock.mapping.cml.inline import fragment
 from crossdock.mapping.cml.paths import Path
 from crossdock.mapping.cml.runtime import MISSING, Env, key_segment
 
@@ -124,8 +125,15 @@ class _Writer:
             self.expression(compiled.base, target, indent, depth + 1)
             origin = self.bind("o", compiled.origin)
             self.line(indent, "try:")
-            for step in compiled.steps:
-                self.line(indent + 1, f"{target} = {self.bind('s', step)}({target}, env)")
+            hints = compiled.hints or (None,) * len(compiled.steps)
+            for step, found in zip(compiled.steps, hints, strict=True):
+                name = self.bind("s", step)
+                if found is None:
+                    self.line(indent + 1, f"{target} = {name}({target}, env)")
+                    continue
+                data = self.bind("h", found[1])
+                for offset, text in fragment(found, target, name, data):
+                    self.line(indent + 1 + offset, text)
             self.line(indent, "except StepFailure as failure:")
             self.line(indent + 1, f"raise failed(failure, {origin}, env) from None")
         elif kind == "list":
