@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,51 +16,11 @@ from fastapi.testclient import TestClient
 
 from crossdock.api import create_app
 from crossdock.hub import Hub
-from crossdock.settings import load_settings
 from tests.api.conftest import ADMIN, CLIENT_ID
 from tests.api.test_records import ORDER
+from tests.sync.conftest import SECRET, count, merchant, start_worker
 
-SECRET = "crash-test-secret"
 ORDERS = 3000
-
-
-@pytest.fixture
-def hub(postgres_url: str) -> Iterator[Hub]:
-    hub = Hub.from_settings(
-        load_settings(
-            {},
-            database_url=postgres_url,
-            secret_key=SECRET,
-            bootstrap_admin=f"{ADMIN[0]}:{ADMIN[1]}",
-            client_id=CLIENT_ID,
-            argon2_time_cost=1,
-            argon2_memory_kib=1024,
-            queue="procrastinate",
-        )
-    )
-    yield hub
-    hub.close()
-
-
-def worker(database_url: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "CROSSDOCK_DATABASE_URL": database_url,
-        "CROSSDOCK_SECRET_KEY": SECRET,
-        "CROSSDOCK_PUBLISH_LEASE_SECONDS": "2",
-    }
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "crossdock", "worker", "--concurrency", "1"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def count(engine: sa.Engine, sql: str) -> int:
-    with engine.connect() as conn:
-        return int(conn.execute(sa.text(sql)).scalar() or 0)
 
 
 @pytest.mark.postgres
@@ -69,26 +28,7 @@ def test_sigkill_mid_run_then_restart_loses_and_doubles_nothing(
     hub: Hub, postgres_url: str, tmp_path: Path
 ) -> None:
     with TestClient(create_app(hub=hub)) as client:
-        login = {"clientId": CLIENT_ID, "username": ADMIN[0], "password": ADMIN[1]}
-        headers = {
-            "Authorization": client.post("/auth/login", json=login).json()["Tokens"]["IdToken"]
-        }
-        company = client.post(
-            "/companies", json={"name": "K", "country": "SG", "agencyId": "k"}, headers=headers
-        ).json()["companyId"]
-        base = {
-            "active": True,
-            "add": False,
-            "delete": False,
-            "meta": {},
-            "syncType": "orders",
-            "systemId": "api",
-            "companyId": company,
-        }
-        source = client.post(
-            "/integrations", json={**base, "get": True, "update": False}, headers=headers
-        ).json()["integrationId"]
-        client.post("/integrations", json={**base, "get": False, "update": True}, headers=headers)
+        headers, source = merchant(client)
         for batch in range(ORDERS // 300):
             items = [
                 {"id": f"o{batch}-{n}", "record": {**ORDER, "systemOrderNumber": f"k{batch}-{n}"}}
@@ -103,7 +43,7 @@ def test_sigkill_mid_run_then_restart_loses_and_doubles_nothing(
                 == 200
             )
 
-    first = worker(postgres_url, tmp_path / "first.log")
+    first = start_worker(postgres_url, tmp_path / "first.log", CROSSDOCK_PUBLISH_LEASE_SECONDS="2")
     deadline = time.monotonic() + 60
     while count(hub.engine, "select count(*) from ingest_items where status <> 'pending'") < 600:
         assert time.monotonic() < deadline, (tmp_path / "first.log").read_text()
@@ -115,7 +55,9 @@ def test_sigkill_mid_run_then_restart_loses_and_doubles_nothing(
     )
     assert processed_at_kill < ORDERS, "the first worker finished before it could be killed"
 
-    second = worker(postgres_url, tmp_path / "second.log")
+    second = start_worker(
+        postgres_url, tmp_path / "second.log", CROSSDOCK_PUBLISH_LEASE_SECONDS="2"
+    )
     try:
         deadline = time.monotonic() + 120
         while count(hub.engine, "select count(*) from publish_jobs where status = 'done'") < ORDERS:
@@ -194,7 +136,7 @@ def test_embedded_server_killed_mid_ingest_resumes_on_restart(tmp_path: Path) ->
     for batch in range(10):
         items = [
             {"id": f"o{batch}-{n}", "record": {**ORDER, "systemOrderNumber": f"e{batch}-{n}"}}
-            for n in range(300)
+            for n in range(500)
         ]
         r = httpx.post(
             f"{url}/streams_batch",
@@ -205,9 +147,9 @@ def test_embedded_server_killed_mid_ingest_resumes_on_restart(tmp_path: Path) ->
         assert r.status_code == 200
     engine = sa.create_engine(database)
     deadline = time.monotonic() + 60
-    while count(engine, "select count(*) from ingest_items where status <> 'pending'") < 300:
+    while not count(engine, "select count(*) from ingest_items where status <> 'pending'"):
         assert time.monotonic() < deadline
-        time.sleep(0.02)
+        time.sleep(0.002)
     server.send_signal(signal.SIGKILL)
     server.wait(10)
     assert count(engine, "select count(*) from ingest_items where status = 'pending'") > 0
@@ -221,6 +163,6 @@ def test_embedded_server_killed_mid_ingest_resumes_on_restart(tmp_path: Path) ->
     finally:
         server.terminate()
         server.wait(30)
-    assert count(engine, "select count(*) from master_records") == 3000
-    assert count(engine, "select count(*) from master_versions") == 3000
+    assert count(engine, "select count(*) from master_records") == 5000
+    assert count(engine, "select count(*) from master_versions") == 5000
     engine.dispose()

@@ -4,11 +4,7 @@ exactly once."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,46 +14,10 @@ from fastapi.testclient import TestClient
 
 from crossdock.api import create_app
 from crossdock.hub import Hub
-from crossdock.settings import load_settings
-from tests.api.conftest import ADMIN, CLIENT_ID
 from tests.api.test_records import ORDER
+from tests.sync.conftest import merchant, start_worker
 
 pytestmark = pytest.mark.postgres
-
-SECRET = "distributed-test-secret"
-
-
-@pytest.fixture
-def hub(postgres_url: str) -> Iterator[Hub]:
-    settings = load_settings(
-        {},
-        database_url=postgres_url,
-        secret_key=SECRET,
-        bootstrap_admin=f"{ADMIN[0]}:{ADMIN[1]}",
-        client_id=CLIENT_ID,
-        argon2_time_cost=1,
-        argon2_memory_kib=1024,
-        queue="procrastinate",
-    )
-    hub = Hub.from_settings(settings)
-    yield hub
-    hub.close()
-
-
-def start_workers(database_url: str, count: int, tmp_path: Path) -> list[subprocess.Popen[bytes]]:
-    env = {**os.environ, "CROSSDOCK_DATABASE_URL": database_url, "CROSSDOCK_SECRET_KEY": SECRET}
-    workers = []
-    for n in range(count):
-        with (tmp_path / f"worker{n}.log").open("wb") as log:
-            workers.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "crossdock", "worker", "--concurrency", "2"],
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-    return workers
 
 
 def wait_until(engine: sa.Engine, done: Any, timeout: float = 90) -> None:
@@ -74,26 +34,7 @@ def test_two_workers_process_and_publish_everything_once(
     hub: Hub, postgres_url: str, tmp_path: Path
 ) -> None:
     with TestClient(create_app(hub=hub)) as client:
-        login = {"clientId": CLIENT_ID, "username": ADMIN[0], "password": ADMIN[1]}
-        headers = {
-            "Authorization": client.post("/auth/login", json=login).json()["Tokens"]["IdToken"]
-        }
-        company = client.post(
-            "/companies", json={"name": "D", "country": "SG", "agencyId": "a"}, headers=headers
-        ).json()["companyId"]
-        base = {
-            "active": True,
-            "add": False,
-            "delete": False,
-            "meta": {},
-            "syncType": "orders",
-            "systemId": "api",
-            "companyId": company,
-        }
-        source = client.post(
-            "/integrations", json={**base, "get": True, "update": False}, headers=headers
-        ).json()["integrationId"]
-        client.post("/integrations", json={**base, "get": False, "update": True}, headers=headers)
+        headers, source = merchant(client)
         for batch in range(6):
             items = [
                 {"id": f"o{batch}-{n}", "record": {**ORDER, "systemOrderNumber": f"n{batch}-{n}"}}
@@ -103,7 +44,7 @@ def test_two_workers_process_and_publish_everything_once(
                 "/streams_batch", json={"integrationId": source, "items": items}, headers=headers
             )
             assert r.status_code == 200
-        workers = start_workers(postgres_url, 2, tmp_path)
+        workers = [start_worker(postgres_url, tmp_path / f"worker{n}.log") for n in range(2)]
         try:
             wait_until(
                 hub.engine,
