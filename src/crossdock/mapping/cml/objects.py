@@ -3,17 +3,18 @@
 
 Mapping time is mostly spent here, so instead of a loop that calls one closure per field and
 one per sub-expression, each object gets a straight-line function: literals are stored
-directly, ``$.key``, ``$record.key`` and ``$computed.key`` are read inline, steps are called one
-after the other, and ``list``, ``first``, ``if``, ``all``, ``any`` and ``not`` are written out
-in place. Everything else (``each``, nested objects, text with placeholders, deep nesting)
-calls the expression's closure, which is the reference for what every construct means; the
-generated code only strings the same pieces together with fewer calls.
+directly, ``$.key``, ``$record.key``, ``$computed.key`` and ``$variables.key`` are read inline,
+steps are called one after the other (the cheapest written out, see ``inline``), and ``list``,
+``first``, ``if``, ``all``, ``any`` and ``not`` are written out in place. Everything else
+(``each``, nested objects, text with placeholders, deep nesting) calls the expression's
+closure, which is the reference for what every construct means; the generated code only
+strings the same pieces together with fewer calls.
 
-The generated source is assembled only from the fixed fragments below and generated names
-(``k3``, ``s3_1``, ``t7``); every value that comes from the template (field names, keys,
-literals, the step functions) is bound to those names in the function's namespace, never
-written into the source. What a template says can choose which of our fragments run and in
-what order, never what code exists.
+The generated source is assembled only from the fixed fragments here and in ``inline``, and
+generated names (``k3``, ``s4``, ``t7``); every value that comes from the template (field
+names, keys, literals, the step functions) is bound to those names in the function's
+namespace, never written into the source. What a template says can choose which of our
+fragments run and in what order, never what code exists.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from crossdock.mapping.cml.paths import Path
 from crossdock.mapping.cml.runtime import MISSING, Env, key_segment
 
 MAX_INLINE_DEPTH = 5
-"""Sub-expressions nested deeper are called, not inlined (Python allows 20 nested blocks)."""
+"""Sub-expressions nested deeper are called, not written out: keeps the generated functions
+small and well within Python's limits on nested blocks and indentation."""
 
 
 def step_error(failure: StepFailure, origin: Path | None, env: Env) -> CmlRuntimeError:
