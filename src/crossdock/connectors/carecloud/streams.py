@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, cast
 
 import httpx
@@ -42,10 +43,14 @@ from crossdock.connectors.http import (
     OffsetPaginator,
     Page,
     PageRequest,
+    Pass,
+    PassPage,
     RawPage,
     Record,
+    Versions,
+    read_in_passes,
 )
-from crossdock.errors import CrossdockError, FixRequest
+from crossdock.errors import FixRequest
 
 NEWEST_FIRST = {"sort_field": "last_change", "sort_direction": "DESC"}
 DEFAULT_COUNT = 100  # CareCloud's default page size; its spec states no maximum
@@ -103,26 +108,12 @@ def _tie_run(records: Sequence[Any]) -> int:
 
 
 @dataclass
-class _Pass:
-    """One pass over the list: its number (0 is the main pass), the oldest change it reads
-    (``since``, None for all), when it began, and where it is: the offset of its next page and,
-    in the main pass, the oldest ``last_change`` emitted (``last``) with the ids emitted at it."""
+class _Emitted:
+    """Where the main pass is in the newest-first list: the oldest ``last_change`` emitted
+    (``last``) and the ids emitted at it."""
 
-    number: int
-    since: str | None
-    began: str | None = None
-    offset: int = 0
     last: str | None = None
     ties: set[object] = field(default_factory=set)
-
-    def resume(self, offset: int) -> dict[str, Any]:
-        return {
-            "pass": self.number,
-            "since": self.since,
-            "began": self.began,
-            "offset": offset,
-            "last": self.last,
-        }
 
 
 class CustomersStream:
@@ -149,48 +140,26 @@ class CustomersStream:
         self.skew = skew
         self.catch_up_passes = catch_up_passes
 
-    async def pages(self, since: Checkpoint | None) -> AsyncGenerator[Page, None]:
-        since = since or Checkpoint()
-        resume = since.resume
-        if resume:
-            current = _Pass(
-                number=int(resume["pass"]),
-                since=resume.get("since"),
-                began=resume.get("began"),
-                offset=int(resume.get("offset") or 0),
-                last=resume.get("last"),
-            )
-        else:
-            current = _Pass(number=0, since=since.updated_since)
-        recent: dict[object, str] = {}  # id -> last_change emitted, for changes during the run
-        while True:
-            emitted = 0
-            async for records, offset, problems in self._read(current, recent):
-                emitted += len(records)
-                if offset is not None:
-                    checkpoint = Checkpoint(
-                        updated_since=since.updated_since, resume=current.resume(offset)
-                    )
-                    yield Page(records, checkpoint, problems)
-                    continue
-                # The pass's last page: either another pass follows, or the run is done.
-                done = current.number > 0 and emitted == 0
-                if done or current.number >= self.catch_up_passes:
-                    yield Page(records, Checkpoint(updated_since=current.began), problems)
-                    return
-                following = _Pass(number=current.number + 1, since=current.began)
-                checkpoint = Checkpoint(
-                    updated_since=since.updated_since, resume=following.resume(0)
-                )
-                yield Page(records, checkpoint, problems)
-                current = following
+    def pages(self, since: Checkpoint | None) -> AsyncGenerator[Page, None]:
+        emitted = _Emitted(last=since.resume.get("last") if since else None)
+        versions: Versions[str] = Versions()  # last_change emitted, for changes during the run
+        return read_in_passes(
+            since,
+            partial(self._read, emitted=emitted, versions=versions),
+            at="offset",
+            start=0,
+            parse=lambda offset: int(offset or 0),
+            clock=self.client.server_clock.clock,
+            catch_up_passes=self.catch_up_passes,
+            state=lambda current: {"last": emitted.last if current.main else None},
+        )
 
     async def _read(
-        self, current: _Pass, recent: dict[object, str]
-    ) -> AsyncIterator[tuple[list[Record], int | None, tuple[CrossdockError, ...]]]:
-        """Each page's customers to emit, the offset to resume at (None after the pass's last
-        page) and the problems noticed (on the last page)."""
-        paginator = NewestFirstPaginator(count=self.count, start_offset=current.offset)
+        self, current: Pass[int], *, emitted: _Emitted, versions: Versions[str]
+    ) -> AsyncIterator[PassPage[int]]:
+        """Each page's customers to emit and the offset to resume at (None after the pass's
+        last page)."""
+        paginator = NewestFirstPaginator(count=self.count, start_offset=current.at)
         # An async generator: closed when a pass stops at its checkpoint, before the last page.
         raw_pages = cast(
             "AsyncGenerator[RawPage, None]",
@@ -201,17 +170,17 @@ class CustomersStream:
         async with aclosing(raw_pages):
             async for raw in raw_pages:
                 if current.began is None:
-                    top = raw.records[0] if raw.records and current.offset == 0 else None
+                    top = raw.records[0] if raw.records and current.at == 0 else None
                     current.began = self._began(top)
-                if current.number == 0:
-                    fresh, ended = self._main(raw.records, current, recent)
+                if current.main:
+                    fresh, ended = self._main(raw.records, current, emitted, versions)
                 else:
-                    fresh, ended = self._catch_up(raw.records, current, recent)
+                    fresh, ended = self._catch_up(raw.records, current, versions)
                 following = None if ended else raw.following
                 if following is None:
-                    yield fresh, None, () if ended else raw.problems
+                    yield PassPage(fresh, None, () if ended else raw.problems)
                     return
-                yield fresh, int(following.params["offset"]), ()
+                yield PassPage(fresh, int(following.params["offset"]))
 
     def _began(self, top: Any) -> str:
         """When a pass began: the newest change listed and the vendor's clock, whichever is
@@ -225,12 +194,12 @@ class CustomersStream:
 
     @staticmethod
     def _main(
-        rows: Sequence[Record], current: _Pass, recent: dict[object, str]
+        rows: Sequence[Record], current: Pass[int], emitted: _Emitted, versions: Versions[str]
     ) -> tuple[list[Record], bool]:
         """The main pass's customers to emit from one page, and whether the pass has reached
         its checkpoint."""
-        since, began, ties = current.since, current.began or "", current.ties
-        last = current.last
+        since, began, ties = current.since, current.began or "", emitted.ties
+        last = emitted.last
         fresh: list[Record] = []
         ended = False
         for row in rows:
@@ -248,15 +217,14 @@ class CustomersStream:
                 last = changed
                 ties.clear()
             ties.add(customer_id)
-            if changed >= began:
-                recent[customer_id] = changed
+            versions.admit(customer_id, changed, main=True, began=began)
             fresh.append(row)
-        current.last = last
+        emitted.last = last
         return fresh, ended
 
     @staticmethod
     def _catch_up(
-        rows: Sequence[Record], current: _Pass, recent: dict[object, str]
+        rows: Sequence[Record], current: Pass[int], versions: Versions[str]
     ) -> tuple[list[Record], bool]:
         since = current.since or ""
         fresh: list[Record] = []
@@ -264,9 +232,6 @@ class CustomersStream:
             changed = row.get("last_change") or ""
             if changed < since:
                 return fresh, True
-            customer_id = row.get("customer_id")
-            if recent.get(customer_id) == changed:
-                continue
-            recent[customer_id] = changed
-            fresh.append(row)
+            if versions.newer(row.get("customer_id"), changed):
+                fresh.append(row)
         return fresh, False

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from crossdock.connectors.crescodata.client import CrescodataClient
@@ -37,9 +37,13 @@ from crossdock.connectors.http import (
     HeaderTokenPaginator,
     Page,
     PageRequest,
+    Pass,
+    PassPage,
     Record,
+    Versions,
+    read_in_passes,
 )
-from crossdock.errors import CrossdockError, FixRequest, GiveUp
+from crossdock.errors import FixRequest, GiveUp
 
 SYNC_TYPES = ("orders", "products", "prices", "stock", "customers")
 MAX_LIMIT = 9999
@@ -77,21 +81,6 @@ class CrescoPaginator(HeaderTokenPaginator):
     def first(self, request: PageRequest) -> PageRequest:
         request = super().first(request)
         return request if self.start is None else request.with_params(page=self.start)
-
-
-@dataclass
-class _Pass:
-    """One pass over a listing: its number (0 is the main pass), its ``updatedAt`` filter,
-    when it began and the page token to continue from (see the Cropster stream)."""
-
-    number: int
-    since: str | None
-    began: str | None
-    started_at: float
-    page: str | None = None
-
-    def resume(self, page: str | None) -> dict[str, Any]:
-        return {"pass": self.number, "since": self.since, "began": self.began, "page": page}
 
 
 class _Window:
@@ -153,49 +142,24 @@ class RecordsStream:
     def _began(self, local: float) -> str:
         return hub_time(local - self.client.server_clock.behind - self.skew)
 
-    async def pages(self, since: Checkpoint | None) -> AsyncIterator[Page]:
-        since = since or Checkpoint()
-        clock = self.client.server_clock.clock
-        resume = since.resume
-        if resume:
-            current = _Pass(
-                number=int(resume["pass"]),
-                since=resume.get("since"),
-                began=str(resume["began"]),
-                started_at=clock(),
-                page=resume.get("page"),
-            )
-        else:
-            current = _Pass(number=0, since=since.updated_since, began=None, started_at=clock())
-        recent: dict[object, float] = {}  # crescoId -> updatedAt, for records changed this run
-        while True:
-            emitted = 0
-            async for records, page, problems in self._read(current, recent):
-                emitted += len(records)
-                if page is not None:
-                    checkpoint = Checkpoint(
-                        updated_since=since.updated_since, resume=current.resume(page)
-                    )
-                    yield Page(records, checkpoint, problems)
-                    continue
-                done = current.number > 0 and emitted == 0
-                done = done or current.number >= self.catch_up_passes
-                if done:
-                    yield Page(records, Checkpoint(updated_since=current.began), problems)
-                    return
-                now = clock()
-                following = _Pass(current.number + 1, current.began, self._began(now), now)
-                checkpoint = Checkpoint(
-                    updated_since=since.updated_since, resume=following.resume(None)
-                )
-                yield Page(records, checkpoint, problems)
-                current = following
+    def pages(self, since: Checkpoint | None) -> AsyncIterator[Page]:
+        versions: Versions[float] = Versions()  # updatedAt of records changed in the run
+        return read_in_passes(
+            since,
+            partial(self._read, versions=versions),
+            at="page",
+            start=None,
+            parse=lambda page: page,
+            clock=self.client.server_clock.clock,
+            catch_up_passes=self.catch_up_passes,
+            began=self._began,
+        )
 
     async def _read(
-        self, current: _Pass, recent: dict[object, float]
-    ) -> AsyncIterator[tuple[list[Record], str | None, tuple[CrossdockError, ...]]]:
-        """Each page's records to emit, the token to resume at (None after the last page; the
-        pass's start when the token is a scroll's) and the problems noticed."""
+        self, current: Pass[str | None], *, versions: Versions[float]
+    ) -> AsyncIterator[PassPage[str | None]]:
+        """Each page's records to emit and the token to resume at (None after the last page;
+        the pass's start when the token is a scroll's)."""
         params: dict[str, Any] = {**self.filters, "_sort": "updatedAt:desc", "limit": self.limit}
         if self.tombstones:
             params.setdefault("deleted__exists", "true")  # live and deleted records alike
@@ -205,18 +169,17 @@ class RecordsStream:
             params["scroll"] = self.scroll
         # A scroll's token outlives neither its minutes nor its walk: a resumed scroll starts
         # its pass again.
-        start = current.page if self.scroll is None and current.page else None
+        start = current.at if self.scroll is None and current.at else None
         window = _Window(self.window)
-        main = current.number == 0
+        main = current.main
         async for raw in self.client.api.pages(
             f"/{self.name}",
             CrescoPaginator(scroll=self.scroll is not None, start=start),
             records=lambda body: body,
             params=params,
         ):
-            if current.began is None:  # the other hub's clock is known from this first answer
-                current.began = self._began(current.started_at)
-            began = parse_time(current.began) or 0.0
+            # The other hub's clock is known from this first answer.
+            began = parse_time(current.settle(self._began)) or 0.0
             fresh: list[Record] = []
             for record in raw.records:
                 if not isinstance(record, dict):
@@ -225,19 +188,13 @@ class RecordsStream:
                 updated = parse_time(record.get("updatedAt")) or 0.0
                 if not window.add((cresco_id, updated)):
                     continue  # an offset token repeating a record across a page boundary
-                if main:
-                    if updated >= began:
-                        recent[cresco_id] = updated
-                else:
-                    if recent.get(cresco_id) == updated:
-                        continue
-                    recent[cresco_id] = updated
-                fresh.append(record)
+                if versions.admit(cresco_id, updated, main=main, began=began):
+                    fresh.append(record)
             following = raw.following
             page = None
             if following is not None:
                 page = "" if self.scroll is not None else str(following.params["page"])
-            yield fresh, page, raw.problems
+            yield PassPage(fresh, page, raw.problems)
 
 
 async def list_integrations(

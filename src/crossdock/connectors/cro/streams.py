@@ -21,32 +21,20 @@ continues where it stopped; records around the interruption may then be read twi
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
+from functools import partial
 
 from crossdock.connectors.cro.client import MAX_PAGE_LIMIT, CroClient, cro_paginator, cro_time
-from crossdock.connectors.http import Checkpoint, Page, Record, SeenIds
-from crossdock.errors import CrossdockError, FixRequest
-
-
-@dataclass
-class _Pass:
-    """One pass over ``GET /customers``: its number (0 is the main pass), what it filters on,
-    when it began (records changed at or after ``began`` are "recent") and where it is.
-
-    A pass's ``began`` is local time when it started, moved back by however far the vendor's
-    clock is behind ours, less the skew. The main pass of a run learns the vendor's clock from
-    its own first answer, so its ``began`` is settled then (``started_at`` keeps the moment).
-    """
-
-    number: int
-    since: str | None
-    began: str | None
-    started_at: float
-    page: int = 1
-
-    def resume(self, page: int) -> dict[str, Any]:
-        return {"pass": self.number, "since": self.since, "began": self.began, "page": page}
+from crossdock.connectors.http import (
+    Checkpoint,
+    Page,
+    Pass,
+    PassPage,
+    Record,
+    SeenIds,
+    Versions,
+    read_in_passes,
+)
+from crossdock.errors import FixRequest
 
 
 class CustomersStream:
@@ -77,76 +65,40 @@ class CustomersStream:
     def _began(self, local: float) -> str:
         return cro_time(local - self.client.server_clock.behind - self.skew)
 
-    async def pages(self, since: Checkpoint | None) -> AsyncIterator[Page]:
-        since = since or Checkpoint()
-        clock = self.client.server_clock.clock
-        resume = since.resume
-        if resume:
-            current = _Pass(
-                number=int(resume["pass"]),
-                since=resume.get("since"),
-                began=str(resume["began"]),
-                started_at=clock(),
-                page=int(resume["page"]),
-            )
-        else:
-            current = _Pass(number=0, since=since.updated_since, began=None, started_at=clock())
-        seen = SeenIds()
-        recent: dict[object, str] = {}  # id -> last_updated_on, for rows changed in this run
-        while True:
-            emitted = 0
-            async for records, page, problems in self._read(current, seen, recent):
-                emitted += len(records)
-                if page is not None:
-                    checkpoint = Checkpoint(
-                        updated_since=since.updated_since, resume=current.resume(page)
-                    )
-                    yield Page(records, checkpoint, problems)
-                    continue
-                # The pass's last page: either another pass follows, or the run is done.
-                done = current.number > 0 and emitted == 0
-                done = done or current.number >= self.catch_up_passes
-                if done:
-                    yield Page(records, Checkpoint(updated_since=current.began), problems)
-                    return
-                now = clock()
-                following = _Pass(current.number + 1, current.began, self._began(now), now)
-                checkpoint = Checkpoint(
-                    updated_since=since.updated_since, resume=following.resume(1)
-                )
-                yield Page(records, checkpoint, problems)
-                current = following
+    def pages(self, since: Checkpoint | None) -> AsyncIterator[Page]:
+        versions: Versions[str] = Versions()  # last_updated_on of rows changed in the run
+        return read_in_passes(
+            since,
+            partial(self._read, versions=versions),
+            at="page",
+            start=1,
+            parse=int,
+            clock=self.client.server_clock.clock,
+            catch_up_passes=self.catch_up_passes,
+            began=self._began,
+        )
 
     async def _read(
-        self, current: _Pass, seen: SeenIds, recent: dict[object, str]
-    ) -> AsyncIterator[tuple[list[Record], int | None, tuple[CrossdockError, ...]]]:
-        """Each page's records to emit, the page to resume at (None after the last) and the
-        problems noticed (on the last page)."""
+        self, current: Pass[int], *, versions: Versions[str]
+    ) -> AsyncIterator[PassPage[int]]:
+        """Each page's records to emit and the page to resume at (None after the last)."""
         params = {} if current.since is None else {"last_updated_gte": current.since}
-        paginator = cro_paginator(self.page_limit, start_page=current.page, strict_total=False)
+        paginator = cro_paginator(self.page_limit, start_page=current.at, strict_total=False)
+        seen = SeenIds()  # the main pass's: a run has one
         async for raw in self.client.api.pages(
             "/customers", paginator, records="results", params=params
         ):
-            if current.began is None:  # the vendor's clock is known from this first answer
-                current.began = self._began(current.started_at)
-            began = current.began
+            began = current.settle(self._began)  # the vendor's clock is known from this answer
             fresh: list[Record] = []
-            main = current.number == 0
+            main = current.main
             first_time = seen.add  # bound once: this loop runs for every record read
+            admit = versions.admit
             for row in raw.records:
                 record_id = row.get("id")
-                updated = row.get("last_updated_on") or ""
-                if main:
-                    if not first_time(record_id):
-                        continue
-                    # Changed since the run began: the catch-up will meet this version again.
-                    if updated >= began:
-                        recent[record_id] = updated
-                else:  # a catch-up: new ids, and newer versions of ids already emitted
-                    if recent.get(record_id) == updated:
-                        continue
-                    recent[record_id] = updated
-                fresh.append(row)
+                if main and not first_time(record_id):
+                    continue
+                if admit(record_id, row.get("last_updated_on") or "", main=main, began=began):
+                    fresh.append(row)
             following = raw.following
             next_page = None if following is None else int(following.params["page_index"])
-            yield fresh, next_page, raw.problems
+            yield PassPage(fresh, next_page, raw.problems)

@@ -23,7 +23,7 @@ vendor's clock as its ``Date`` headers show it). Mid-run pages carry a ``resume`
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from crossdock.connectors.cropster.client import (
@@ -32,28 +32,17 @@ from crossdock.connectors.cropster.client import (
     cropster_time,
     parse_time,
 )
-from crossdock.connectors.http import BodyCursorPaginator, Checkpoint, Page, Record
-from crossdock.errors import CrossdockError, FixRequest
-
-
-@dataclass
-class _Pass:
-    """One pass over a listing: its number (0 is the main pass), its ``updatedAt`` filter,
-    when it began (lots updated at or after ``began`` are "recent") and its cursor.
-
-    ``began`` is local time at the start, moved back by however far the vendor's clock is
-    behind ours, less the skew; the main pass learns the vendor's clock from its first
-    answer, so its ``began`` is settled then (``started_at`` keeps the moment).
-    """
-
-    number: int
-    since: str | None
-    began: str | None
-    started_at: float
-    after: str | None = None
-
-    def resume(self, after: str | None) -> dict[str, Any]:
-        return {"pass": self.number, "since": self.since, "began": self.began, "after": after}
+from crossdock.connectors.http import (
+    BodyCursorPaginator,
+    Checkpoint,
+    Page,
+    Pass,
+    PassPage,
+    Record,
+    Versions,
+    read_in_passes,
+)
+from crossdock.errors import FixRequest
 
 
 class LotsStream:
@@ -83,81 +72,45 @@ class LotsStream:
     def _began(self, local: float) -> str:
         return cropster_time(local - self.client.server_clock.behind - self.skew)
 
-    async def pages(self, since: Checkpoint | None) -> AsyncIterator[Page]:
-        since = since or Checkpoint()
-        clock = self.client.server_clock.clock
-        resume = since.resume
-        if resume:
-            current = _Pass(
-                number=int(resume["pass"]),
-                since=resume.get("since"),
-                began=str(resume["began"]),
-                started_at=clock(),
-                after=resume.get("after"),
-            )
-        else:
-            current = _Pass(number=0, since=since.updated_since, began=None, started_at=clock())
-        recent: dict[object, float] = {}  # id -> updatedAt, for lots changed in this run
-        while True:
-            emitted = 0
-            async for records, after, problems in self._read(current, recent):
-                emitted += len(records)
-                if after is not None:
-                    checkpoint = Checkpoint(
-                        updated_since=since.updated_since, resume=current.resume(after)
-                    )
-                    yield Page(records, checkpoint, problems)
-                    continue
-                # The pass's last page: either another pass follows, or the run is done.
-                done = current.number > 0 and emitted == 0
-                done = done or current.number >= self.catch_up_passes
-                if done:
-                    yield Page(records, Checkpoint(updated_since=current.began), problems)
-                    return
-                now = clock()
-                following = _Pass(current.number + 1, current.began, self._began(now), now)
-                checkpoint = Checkpoint(
-                    updated_since=since.updated_since, resume=following.resume(None)
-                )
-                yield Page(records, checkpoint, problems)
-                current = following
+    def pages(self, since: Checkpoint | None) -> AsyncIterator[Page]:
+        versions: Versions[float] = Versions()  # updatedAt of lots changed in the run
+        return read_in_passes(
+            since,
+            partial(self._read, versions=versions),
+            at="after",
+            start=None,
+            parse=lambda after: after,
+            clock=self.client.server_clock.clock,
+            catch_up_passes=self.catch_up_passes,
+            began=self._began,
+        )
 
     async def _read(
-        self, current: _Pass, recent: dict[object, float]
-    ) -> AsyncIterator[tuple[list[Record], str | None, tuple[CrossdockError, ...]]]:
-        """Each page's lots to emit, the cursor to resume at (None after the last page) and
-        the problems noticed (on the last page)."""
+        self, current: Pass[str | None], *, versions: Versions[float]
+    ) -> AsyncIterator[PassPage[str | None]]:
+        """Each page's lots to emit and the cursor to resume at (None after the last page)."""
         query: dict[str, Any] = {"pagination": {"limit": self.page_limit}}
         if current.since is not None:
             query["filter"] = {"updatedAt": {"from": current.since}}
-        if current.after is not None:
-            query["pagination"]["after"] = current.after
+        if current.at is not None:
+            query["pagination"]["after"] = current.at
         paginator = BodyCursorPaginator(
             cursor="meta.pagination.endCursor", json_path="params.pagination.after"
         )
         async for raw in self.client.api.pages(
             self.method, paginator, records=self.records, method="POST", json={"params": query}
         ):
-            if current.began is None:  # the vendor's clock is known from this first answer
-                current.began = self._began(current.started_at)
-            began = parse_time(current.began) or 0.0
-            main = current.number == 0
+            # The vendor's clock is known from this first answer.
+            began = parse_time(current.settle(self._began)) or 0.0
+            main = current.main
             fresh: list[Record] = []
             for lot in raw.records:
-                lot_id = lot.get("id")
                 updated = parse_time(str(lot.get("updatedAt") or "")) or 0.0
-                if main:
-                    # Changed since the run began: the catch-up will meet this version again.
-                    if updated >= began:
-                        recent[lot_id] = updated
-                else:  # a catch-up: new lots, and newer versions of lots already emitted
-                    if recent.get(lot_id) == updated:
-                        continue
-                    recent[lot_id] = updated
-                fresh.append(lot)
+                if versions.admit(lot.get("id"), updated, main=main, began=began):
+                    fresh.append(lot)
             following = raw.following
             after = None if following is None else following.json["params"]["pagination"]["after"]
-            yield fresh, after, raw.problems
+            yield PassPage(fresh, after, raw.problems)
 
 
 class GreenLotsStream(LotsStream):

@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from crossdock.connectors.customtrades.client import (
@@ -42,8 +43,18 @@ from crossdock.connectors.customtrades.client import (
 )
 from crossdock.connectors.customtrades.errors import VENDOR
 from crossdock.connectors.customtrades.resources import JOB_PHOTOS, listed
-from crossdock.connectors.http import Checkpoint, Page, PagingError, Record, Stream
-from crossdock.errors import CrossdockError, FixRequest, GiveUp, NotFound
+from crossdock.connectors.http import (
+    Checkpoint,
+    Page,
+    PagingError,
+    Pass,
+    PassPage,
+    Record,
+    Stream,
+    Versions,
+    read_in_passes,
+)
+from crossdock.errors import FixRequest, GiveUp, NotFound
 
 MAX_RESUMED_TIES = 100  # records stamped in the same millisecond kept in a resume position
 PHOTO_BATCH = 500  # photos gathered from several jobs before a page is handed over
@@ -58,22 +69,6 @@ def stamp_of(value: object) -> int | None:
     except ValueError:
         return None
     return int(moment.timestamp() * 1000) if moment.tzinfo else None
-
-
-@dataclass
-class _Pass:
-    """One pass over a list: its number (0 is the main pass), what it filters on, when it
-    began (on the vendor's clock, less the skew) and the page it is at.
-
-    The main pass learns the vendor's clock from its own first answer, so its ``began`` is
-    settled then (``started_at`` keeps the local moment it started).
-    """
-
-    number: int
-    since: str | None
-    began: str | None
-    started_at: float
-    page: int = 1
 
 
 @dataclass
@@ -112,11 +107,24 @@ class _Run:
 
     first_began: str | None  # the main pass's began: records stamped since are "recent"
     order: _Order
-    recent: dict[str, int] = field(default_factory=dict)  # uuid -> updated_at (ms) emitted
+    recent: Versions[float] = field(default_factory=Versions)  # uuid -> updated_at (ms) emitted
 
     @property
     def recent_from(self) -> int | None:
         return stamp_of(self.first_began)
+
+    @classmethod
+    def resumed(cls, resume: dict[str, Any]) -> _Run:
+        if not resume:
+            return cls(None, _Order())
+        return cls(str(resume.get("first_began") or resume["began"]), _Order.from_json(resume))
+
+    def state(self, current: Pass[int]) -> dict[str, Any]:
+        """What a resume position keeps of the run, besides the pass's own position."""
+        state: dict[str, Any] = {"first_began": self.first_began}
+        if current.main:
+            state.update(self.order.to_json())
+        return state
 
 
 class ResourceStream:
@@ -152,75 +160,34 @@ class ResourceStream:
     def _began(self, local: float) -> str:
         return ctc_time(local - self.client.server_clock.behind - self.skew)
 
-    async def pages(self, since: Checkpoint | None) -> AsyncIterator[Page]:
-        since = since or Checkpoint()
-        clock = self.client.server_clock.clock
-        resume = dict(since.resume)
-        if resume:
-            current = _Pass(
-                number=int(resume["pass"]),
-                since=resume.get("since"),
-                began=str(resume["began"]),
-                started_at=clock(),
-                page=int(resume["page"]),
-            )
-            run = _Run(str(resume.get("first_began") or resume["began"]), _Order.from_json(resume))
-        else:
-            current = _Pass(number=0, since=since.updated_since, began=None, started_at=clock())
-            run = _Run(None, _Order())
-        while True:
-            emitted = 0
-            pages_read = 0
-            async for records, page, problems in self._read(current, run):
-                emitted += len(records)
-                pages_read += 1
-                if page is not None:
-                    position = self._resume(current, run, page)
-                    yield Page(records, Checkpoint(since.updated_since, resume=position), problems)
-                    continue
-                # The pass's last page: either another pass follows, or the run is done.
-                done = current.number >= self.catch_up_passes
-                done = done or (pages_read == 1 and current.page == 1)  # one consistent answer
-                done = done or (current.number > 0 and emitted == 0)
-                if done:
-                    yield Page(records, Checkpoint(updated_since=current.began), problems)
-                    return
-                now = clock()
-                following = _Pass(current.number + 1, current.began, self._began(now), now)
-                position = self._resume(following, run, 1)
-                yield Page(records, Checkpoint(since.updated_since, resume=position), problems)
-                current = following
+    def pages(self, since: Checkpoint | None) -> AsyncIterator[Page]:
+        run = _Run.resumed(dict(since.resume) if since else {})
+        return read_in_passes(
+            since,
+            partial(self._read, run=run),
+            at="page",
+            start=1,
+            parse=int,
+            clock=self.client.server_clock.clock,
+            catch_up_passes=self.catch_up_passes,
+            began=self._began,
+            state=run.state,
+        )
 
-    @staticmethod
-    def _resume(current: _Pass, run: _Run, page: int) -> dict[str, Any]:
-        position: dict[str, Any] = {
-            "pass": current.number,
-            "since": current.since,
-            "began": current.began,
-            "first_began": run.first_began,
-            "page": page,
-        }
-        if current.number == 0:
-            position.update(run.order.to_json())
-        return position
-
-    async def _read(
-        self, current: _Pass, run: _Run
-    ) -> AsyncIterator[tuple[list[Record], int | None, tuple[CrossdockError, ...]]]:
-        """Each page's records to emit, the page to resume at (None after the last) and the
-        problems noticed (on the last page)."""
+    async def _read(self, current: Pass[int], *, run: _Run) -> AsyncIterator[PassPage[int]]:
+        """Each page's records to emit and the page to resume at (None after the last)."""
         params = {"include_deleted": "true"}
         if current.since is not None:
             params["updated_since"] = current.since
-        paginator = ctc_paginator(self.page_size, start_page=current.page)
+        paginator = ctc_paginator(self.page_size, start_page=current.at)
         path = self.resource.path
         async for raw in self.client.api.pages(
             path, paginator, records=f"data.{self.resource.records}", params=params
         ):
-            if current.began is None:  # the vendor's clock is known from this first answer
-                current.began = self._began(current.started_at)
+            # The vendor's clock is known from this first answer.
+            began = current.settle(self._began)
             if run.first_began is None:
-                run.first_began = current.began
+                run.first_began = began
             recent_from = run.recent_from
             fresh: list[Record] = []
             newest: int | None = None
@@ -235,16 +202,16 @@ class ResourceStream:
                     newest = stamp
                 if stamp is None or recent_from is None or stamp >= recent_from:
                     # Written since the run began (or unstamped): remembered by version.
-                    version = -1 if stamp is None else stamp
-                    if run.recent.get(uuid) == version:
+                    if not run.recent.newer(uuid, -1 if stamp is None else stamp):
                         continue
-                    run.recent[uuid] = version
                 elif not run.order.fresh(uuid, stamp):
                     continue
                 fresh.append(row)
             following = raw.following
             next_page = None if following is None else int(following.params["page"])
-            yield fresh, next_page, raw.problems
+            # A pass read in one answer from its first page is a consistent snapshot.
+            snapshot = raw.number == 1 and current.at == 1
+            yield PassPage(fresh, next_page, raw.problems, snapshot=snapshot)
 
 
 def _identify(row: Any, path: str) -> tuple[str, int | None]:

@@ -32,6 +32,7 @@ from crossdock.connectors.http.paging import (
     dig,
     header,
 )
+from crossdock.connectors.http.passes import Pass, PassPage, Versions, read_in_passes
 from crossdock.connectors.http.ratelimit import (
     MemoryRateLimitBackend,
     RateLimit,
@@ -82,6 +83,8 @@ __all__ = [
     "Paginator",
     "PagingCycle",
     "PagingError",
+    "Pass",
+    "PassPage",
     "PlainCipher",
     "RateLimit",
     "RateLimitBackend",
@@ -102,6 +105,7 @@ __all__ = [
     "TokenStore",
     "TotalMismatch",
     "VendorClient",
+    "Versions",
     "build_http_client",
     "credential_key",
     "dig",
@@ -109,4 +113,5 @@ __all__ = [
     "header",
     "http_error",
     "parse_retry_after",
+    "read_in_passes",
 ]
