@@ -15,30 +15,27 @@ import json
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from types import TracebackType
 from typing import Any
 
 import anyio
 import httpx
 import structlog
-from pydantic import ValidationError
 
 from crossdock.connectors.carecloud.errors import VENDOR, carecloud_error, login_error
 from crossdock.connectors.carecloud.times import project_zone, to_epoch
 from crossdock.connectors.catalog import CareCloudSettings
 from crossdock.connectors.http import (
+    ConnectorClient,
     HttpOptions,
     LoginTokenAuth,
     Record,
     RetryPolicy,
-    ServerClock,
     TokenCipher,
     TokenRecord,
     TokenStore,
-    VendorClient,
-    build_http_client,
     credential_key,
     dig,
+    validate_settings,
 )
 from crossdock.errors import CrossdockError, FixRequest, GiveUp
 
@@ -55,17 +52,6 @@ MAX_TOKEN_LIFETIME = 48 * 3600.0
 # Activation waits on the test: retry a blip, not an outage.
 CONNECTION_TEST_RETRY = RetryPolicy(attempts=2, wait_initial=0.5, deadline=15.0)
 CONNECTION_TEST_OPTIONS = HttpOptions(timeout=httpx.Timeout(10.0, connect=5.0))
-
-
-def parse_settings(settings: CareCloudSettings | Mapping[str, Any]) -> CareCloudSettings:
-    if isinstance(settings, CareCloudSettings):
-        return settings
-    try:
-        return CareCloudSettings.model_validate(dict(settings))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        raise FixRequest(f"CareCloud settings: {field}: {first['msg']}", field=field) from None
 
 
 def project_url(base_url: str) -> str:
@@ -87,7 +73,7 @@ def project_url(base_url: str) -> str:
     return url
 
 
-class CareCloudClient:
+class CareCloudClient(ConnectorClient):
     """One CareCloud API user (``applicationId``, ``login``, ``password``) of one project.
 
     ``api`` sends to the enterprise interface with the user's bearer token; ``customer_api``
@@ -108,13 +94,21 @@ class CareCloudClient:
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.settings = parse_settings(settings)
+        super().__init__(
+            vendor=VENDOR,
+            errors=carecloud_error,
+            transport=transport,
+            retry=retry,
+            options=options,
+            sleep=sleep,
+            clock=clock,
+        )
+        self.settings = validate_settings(CareCloudSettings, settings, "CareCloud settings")
         self.zone = project_zone(self.settings.timezone)
         self.project_url = project_url(self.settings.baseUrl)
         self.enterprise_url = self.project_url + ENTERPRISE_PATH
         self.customer_url = self.project_url + CUSTOMER_PATH
         self.clock = clock
-        self.server_clock = ServerClock(clock)
         headers = {"Accept-Language": LANGUAGE}
         key = credential_key(
             "carecloud", self.project_url, self.settings.applicationId, self.settings.login
@@ -127,38 +121,8 @@ class CareCloudClient:
             cipher=token_cipher,
             clock=clock,
         )
-        enterprise = build_http_client(
-            self.enterprise_url,
-            auth=self.auth,
-            transport=transport,
-            headers=headers,
-            options=options,
-            response_hooks=[self.server_clock.observe],
-        )
-        customer = build_http_client(
-            self.customer_url, transport=transport, headers=headers, options=options
-        )
-        self.api = VendorClient(
-            enterprise, vendor=VENDOR, errors=carecloud_error, retry=retry, sleep=sleep
-        )
-        self.customer_api = VendorClient(
-            customer, vendor=VENDOR, errors=carecloud_error, retry=retry, sleep=sleep
-        )
-
-    async def __aenter__(self) -> CareCloudClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self.api.aclose()
-        await self.customer_api.aclose()
+        self.api = self.connect(self.enterprise_url, auth=self.auth, headers=headers)
+        self.customer_api = self.connect(self.customer_url, headers=headers, observe_clock=False)
 
     # -- the enterprise login ----------------------------------------------------------------
 

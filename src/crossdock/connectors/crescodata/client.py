@@ -14,46 +14,32 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from types import TracebackType
 from typing import Any
 
 import anyio
 import httpx
-from pydantic import ValidationError
 
 from crossdock.connectors.catalog import CrescodataSettings
 from crossdock.connectors.crescodata.errors import VENDOR, crescodata_error
 from crossdock.connectors.http import (
+    ConnectorClient,
     HttpOptions,
     RefreshTokenAuth,
     RetryPolicy,
-    ServerClock,
     TokenCipher,
     TokenRecord,
     TokenStore,
-    VendorClient,
-    build_http_client,
     credential_key,
+    validate_settings,
 )
-from crossdock.errors import FixCredentials, FixRequest, GiveUp
+from crossdock.errors import FixCredentials, GiveUp
 
 # Activation waits on the test: retry a blip, not an outage.
 CONNECTION_TEST_RETRY = RetryPolicy(attempts=2, wait_initial=0.5, deadline=15.0)
 CONNECTION_TEST_OPTIONS = HttpOptions(timeout=httpx.Timeout(10.0, connect=5.0))
 
 
-def parse_settings(settings: CrescodataSettings | Mapping[str, Any]) -> CrescodataSettings:
-    if isinstance(settings, CrescodataSettings):
-        return settings
-    try:
-        return CrescodataSettings.model_validate(dict(settings))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        raise FixRequest(f"{VENDOR} settings: {field}: {first['msg']}", field=field) from None
-
-
-class CrescodataClient:
+class CrescodataClient(ConnectorClient):
     """One user of another hub. Close it, or use it as an async context manager.
 
     ``tokens`` is where the user's IdToken and refresh token live (sealed by ``cipher``): pass
@@ -72,12 +58,20 @@ class CrescodataClient:
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.settings = parse_settings(settings)
+        super().__init__(
+            vendor=VENDOR,
+            errors=crescodata_error,
+            transport=transport,
+            retry=retry,
+            options=options,
+            sleep=sleep,
+            clock=clock,
+        )
+        self.settings = validate_settings(CrescodataSettings, settings, f"{VENDOR} settings")
         self.base_url = self.settings.baseUrl.rstrip("/")
         self.key = credential_key(
             "crescodata", self.base_url, self.settings.clientId, self.settings.username
         )
-        self.server_clock = ServerClock(clock)
         self._clock = clock
         self.auth = RefreshTokenAuth(
             self.key,
@@ -89,30 +83,7 @@ class CrescodataClient:
             cipher=cipher,
             clock=clock,
         )
-        http = build_http_client(
-            self.base_url,
-            auth=self.auth,
-            transport=transport,
-            options=options,
-            response_hooks=[self.server_clock.observe],
-        )
-        self.api = VendorClient(
-            http, vendor=VENDOR, errors=crescodata_error, retry=retry, sleep=sleep
-        )
-
-    async def __aenter__(self) -> CrescodataClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self.api.aclose()
+        self.api = self.connect(self.base_url, auth=self.auth)
 
     # -- login and refresh, for RefreshTokenAuth ------------------------------------------------
 

@@ -11,23 +11,20 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 
 import anyio
 import httpx
-from pydantic import ValidationError
 
 from crossdock.connectors.catalog import CroSettings
 from crossdock.connectors.cro.errors import VENDOR, cro_error
 from crossdock.connectors.http import (
     BearerAuth,
+    ConnectorClient,
     HttpOptions,
     PageNumberPaginator,
     RetryPolicy,
-    ServerClock,
-    VendorClient,
-    build_http_client,
+    validate_settings,
 )
 from crossdock.errors import FixRequest
 
@@ -77,18 +74,7 @@ def _uncapped_total_pages(response: httpx.Response, body: Any) -> object:
     return None
 
 
-def parse_settings(settings: CroSettings | Mapping[str, Any]) -> CroSettings:
-    if isinstance(settings, CroSettings):
-        return settings
-    try:
-        return CroSettings.model_validate(dict(settings))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        raise FixRequest(f"CRO settings: {field}: {first['msg']}", field=field) from None
-
-
-class CroClient:
+class CroClient(ConnectorClient):
     """One CRO credential (token and tenant). Close it, or use it as an async context manager."""
 
     def __init__(
@@ -101,37 +87,25 @@ class CroClient:
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.settings = parse_settings(settings)
-        self.server_clock = ServerClock(clock)
+        super().__init__(
+            vendor=VENDOR,
+            errors=cro_error,
+            transport=transport,
+            retry=retry,
+            options=options,
+            sleep=sleep,
+            clock=clock,
+        )
+        self.settings = validate_settings(CroSettings, settings, "CRO settings")
         auth = BearerAuth(
             self.settings.token,
             scheme="bearer",
             headers={"x-tenant-id": str(self.settings.tenantId)},
         )
-        http = build_http_client(
-            self.settings.baseUrl.rstrip("/"),
-            auth=auth,
-            transport=transport,
-            headers={"x-api-version": API_VERSION},
-            options=options,
-            response_hooks=[self.server_clock.observe],
+        self.api = self.connect(
+            self.settings.baseUrl.rstrip("/"), auth=auth, headers={"x-api-version": API_VERSION}
         )
-        self.api = VendorClient(http, vendor=VENDOR, errors=cro_error, retry=retry, sleep=sleep)
         self._location_id = self.settings.locationId
-
-    async def __aenter__(self) -> CroClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self.api.aclose()
 
     async def location_id(self) -> int:
         """Where new customers are created: the ``locationId`` setting, else the tenant's

@@ -14,17 +14,16 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 
 import anyio
 import httpx
-from pydantic import ValidationError
 
 from crossdock.connectors.catalog import CropsterSettings
 from crossdock.connectors.cropster.errors import VENDOR, cropster_error
 from crossdock.connectors.http import (
     ClientCredentialsAuth,
+    ConnectorClient,
     HttpOptions,
     Landed,
     MemoryRateLimitBackend,
@@ -32,14 +31,11 @@ from crossdock.connectors.http import (
     RateLimitBackend,
     RateLimiter,
     RetryPolicy,
-    ServerClock,
     TokenCipher,
     TokenStore,
-    VendorClient,
-    build_http_client,
     credential_key,
+    validate_settings,
 )
-from crossdock.errors import FixRequest
 
 RPC_PATH = "/rpc/v1"
 CROPSTER_API_HOST = "api.cropster.com"
@@ -96,18 +92,7 @@ def endpoints(settings: CropsterSettings) -> tuple[str, str]:
     return base + RPC_PATH, token_url
 
 
-def parse_settings(settings: CropsterSettings | Mapping[str, Any]) -> CropsterSettings:
-    if isinstance(settings, CropsterSettings):
-        return settings
-    try:
-        return CropsterSettings.model_validate(dict(settings))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        raise FixRequest(f"Cropster settings: {field}: {first['msg']}", field=field) from None
-
-
-class CropsterClient:
+class CropsterClient(ConnectorClient):
     """One Cropster service account. Close it, or use it as an async context manager.
 
     ``tokens`` and ``rate_limits`` are where the credential's token and its request bucket
@@ -131,10 +116,18 @@ class CropsterClient:
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.settings = parse_settings(settings)
+        super().__init__(
+            vendor=VENDOR,
+            errors=cropster_error,
+            transport=transport,
+            retry=retry,
+            options=options,
+            sleep=sleep,
+            clock=clock,
+        )
+        self.settings = validate_settings(CropsterSettings, settings, "Cropster settings")
         rpc_url, token_url = endpoints(self.settings)
         self.key = credential_key("cropster", rpc_url, self.settings.clientId)
-        self.server_clock = ServerClock(clock)
         self.sleep = sleep
         self.auth = ClientCredentialsAuth(
             self.key,
@@ -151,31 +144,7 @@ class CropsterClient:
         if rate_limit is not None:
             backend = rate_limits if rate_limits is not None else MemoryRateLimitBackend()
             limiter = RateLimiter(self.key, rate_limit, backend)
-        http = build_http_client(
-            rpc_url,
-            auth=self.auth,
-            transport=transport,
-            rate_limiter=limiter,
-            options=options,
-            response_hooks=[self.server_clock.observe],
-        )
-        self.api = VendorClient(
-            http, vendor=VENDOR, errors=cropster_error, retry=retry, sleep=sleep
-        )
-
-    async def __aenter__(self) -> CropsterClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self.api.aclose()
+        self.api = self.connect(rpc_url, auth=self.auth, rate_limiter=limiter)
 
     async def call(
         self,

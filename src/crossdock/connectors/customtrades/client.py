@@ -6,27 +6,24 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
 import httpx
-from pydantic import ValidationError
 
 from crossdock.connectors.catalog import CustomTradesSettings
 from crossdock.connectors.customtrades.errors import VENDOR, customtrades_error
 from crossdock.connectors.customtrades.usage import Usage, UsageReport
 from crossdock.connectors.http import (
     ApiKeyAuth,
+    ConnectorClient,
     HttpOptions,
     PageNumberPaginator,
     RetryPolicy,
-    ServerClock,
-    VendorClient,
-    build_http_client,
+    validate_settings,
 )
-from crossdock.errors import FixRequest, GiveUp
+from crossdock.errors import GiveUp
 
 API_PATH = "/api/v1"
 MAX_LIMIT = 100  # the vendor serves larger limits as 100
@@ -69,18 +66,7 @@ def api_base(base_url: str) -> str:
     return base
 
 
-def parse_settings(settings: CustomTradesSettings | Mapping[str, Any]) -> CustomTradesSettings:
-    if isinstance(settings, CustomTradesSettings):
-        return settings
-    try:
-        return CustomTradesSettings.model_validate(dict(settings))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        raise FixRequest(f"{VENDOR} settings: {field}: {first['msg']}", field=field) from None
-
-
-class CustomTradesClient:
+class CustomTradesClient(ConnectorClient):
     """One Custom Trades API key (one company). Close it, or use it as an async context manager.
 
     ``usage`` is the monthly allowance as the vendor last reported it (None before the first
@@ -97,37 +83,26 @@ class CustomTradesClient:
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.settings = parse_settings(settings)
-        self.server_clock = ServerClock(clock)
+        super().__init__(
+            vendor=VENDOR,
+            errors=customtrades_error,
+            transport=transport,
+            retry=retry,
+            options=options,
+            sleep=sleep,
+            clock=clock,
+        )
+        self.settings = validate_settings(CustomTradesSettings, settings, f"{VENDOR} settings")
         self.usage_report = UsageReport(VENDOR)
-        http = build_http_client(
+        self.api = self.connect(
             api_base(self.settings.baseUrl),
             auth=ApiKeyAuth(self.settings.apiKey),
-            transport=transport,
-            options=options,
-            response_hooks=[self.server_clock.observe, self.usage_report.observe],
-        )
-        self.api = VendorClient(
-            http, vendor=VENDOR, errors=customtrades_error, retry=retry, sleep=sleep
+            response_hooks=[self.usage_report.observe],
         )
 
     @property
     def usage(self) -> Usage | None:
         return self.usage_report.latest
-
-    async def __aenter__(self) -> CustomTradesClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self.api.aclose()
 
     async def company(self) -> dict[str, Any]:
         """``GET /companies/me``: the company the key belongs to."""

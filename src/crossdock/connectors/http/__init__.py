@@ -14,6 +14,7 @@ from crossdock.connectors.http.client import (
     build_http_client,
 )
 from crossdock.connectors.http.clock import ServerClock
+from crossdock.connectors.http.connector import ConnectorClient, validate_settings
 from crossdock.connectors.http.errors import (
     ConnectionFailed,
     PagingCycle,
@@ -67,6 +68,7 @@ __all__ = [
     "Checkpoint",
     "ClientCredentialsAuth",
     "ConnectionFailed",
+    "ConnectorClient",
     "ErrorMapper",
     "FernetTokenCipher",
     "HeaderTokenPaginator",
@@ -114,4 +116,5 @@ __all__ = [
     "http_error",
     "parse_retry_after",
     "read_in_passes",
+    "validate_settings",
 ]
