@@ -222,3 +222,33 @@ def test_a_seed_product_is_far_from_every_limit() -> None:
     )
     out = compiled.apply(seed_product(), max_work=100, max_output=2000)
     assert len(out["listings"]) == 4
+
+
+NESTED = "{first: [$.a, {list: [$.b, {if: $.c, then: {from: $.d, trim: true}, else: 1}]}]}"
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "output:\n" + "".join(f"  f{i}: $.a.b\n" for i in range(3300)),
+        "output:\n" + "".join(f"  f{i}: {NESTED}\n" for i in range(480)),
+        "output:\n  x: {list: [" + ", ".join(["{from: $.a, trim: true}"] * 1600) + "]}\n",
+        "computed:\n"
+        + "".join(f"  c{i}: {{from: $.a, lt: 2}}\n" for i in range(1650))
+        + "output: {}",
+    ],
+    ids=["many fields", "many nested fields", "one long list", "many computed values"],
+)
+def test_compiling_the_largest_templates_is_bounded(template: str) -> None:
+    # Templates at the size limits become generated code; it is compiled in parts, so that a
+    # large template costs a fraction of a second and a few tens of megabytes, once. (Timed
+    # under tracemalloc, which slows it down a few times.)
+    tracemalloc.start()
+    started = time.process_time()
+    try:
+        program(template)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert time.process_time() - started < 5.0
+    assert peak < 64 * MB, f"peaked at {peak / MB:.1f} MB"

@@ -28,8 +28,10 @@ from crossdock.mapping.cml.paths import Path
 from crossdock.mapping.cml.runtime import MISSING, Env, key_segment
 
 MAX_INLINE_DEPTH = 5
-"""Sub-expressions nested deeper are called, not written out: keeps the generated functions
-small and well within Python's limits on nested blocks and indentation."""
+MAX_INLINE_PARTS = 16
+"""Sub-expressions nested deeper, and list, first, all or any of more parts, are called, not
+written out: keeps each generated function small (it is compiled, and its source parsed, as a
+whole) and well within Python's limits on nested blocks and indentation."""
 
 
 def step_error(failure: StepFailure, origin: Path | None, env: Env) -> CmlRuntimeError:
@@ -39,6 +41,8 @@ def step_error(failure: StepFailure, origin: Path | None, env: Env) -> CmlRuntim
 
 
 _EMPTY: dict[str, Any] = {}
+_SCOPES = {"item": "item", "record": "record", "computed": "computed", "variables": "variables"}
+"""Where a one-key path is read from: the generated functions' local names (fixed text)."""
 _HEAD = """\
 def build(env):
     out = {}
@@ -55,17 +59,14 @@ def build(env):
 # Output is charged one unit per field (len(out), once), plus the characters of text, plus
 # the size of any object or list copied from the input (built ones were charged already).
 _STORE = """\
-    if v is not MISSING:
         out[{n}] = v
         if type(v) is str:
             w += len(v)
 """
 _STORE_SCALAR = """\
-    if v is not MISSING:
         out[{n}] = v
 """
 _STORE_COPY = """\
-    if v is not MISSING:
         out[{n}] = v
         t = type(v)
         if t is str:
@@ -103,7 +104,7 @@ class _Writer:
     def expression(self, compiled: Compiled, target: str, indent: int, depth: int) -> None:
         """Code that leaves the value of ``compiled`` (possibly MISSING) in ``target``."""
         kind = compiled.kind
-        if depth > MAX_INLINE_DEPTH:
+        if depth > MAX_INLINE_DEPTH or len(compiled.parts) > MAX_INLINE_PARTS:
             kind = "call"
         if kind == "const":
             constant = "MISSING" if compiled.const is MISSING else self.bind("c", compiled.const)
@@ -113,12 +114,7 @@ class _Writer:
             if simple is None:
                 self.line(indent, f"{target} = {self.bind('f', compiled.fn)}(env)")
             else:
-                scope = {
-                    "item": "item",
-                    "record": "record",
-                    "computed": "computed",
-                    "variables": "variables",
-                }[simple[0]]
+                scope = _SCOPES[simple[0]]
                 self.line(indent, f"{target} = {scope}.get({self.bind('k', simple[1])})")
                 self.line(indent, f"if {target} is None:")
                 self.line(indent + 1, f"{target} = MISSING")
@@ -185,9 +181,19 @@ class _Writer:
             self.line(indent + 1, f"{target} = {value} is not MISSING and bool({value})")
 
 
+_PART_HEAD = """\
+def part{k}(env, out, item, record, computed, variables):
+    w = 0
+"""
+_CALL_PART = "    w += part{k}(env, out, item, record, computed, variables)\n"
+CHUNK = 100
+"""Fields per generated function: CPython compiles one huge function far more slowly than
+many small ones (6,600 fields took 3 s and 270 MB in one function)."""
+
 _COMPUTED_HEAD = """\
 def build(env):
     out = env.computed = {}
+    w = 0
     item = record = env.record
     if type(item) is not dict:
         item = record = EMPTY
@@ -198,6 +204,27 @@ _COMPUTED_STORE = """\
     if v is not MISSING:
         out[{n}] = v
 """
+_IF_SET = "    if v is not MISSING:\n"
+_IF_FOUND = "    if v is not None:\n"
+
+
+def _chunks(fields: list[tuple[str, Compiled]]) -> list[list[tuple[str, Compiled]]]:
+    return [fields[i : i + CHUNK] for i in range(0, len(fields), CHUNK)] or [[]]
+
+
+def _assemble(writer: _Writer, head: str, tail: str, parts: list[list[str]]) -> Fn:
+    """One function when the fields fit in one, else a function per part called in order.
+    Each function is compiled on its own: CPython parses a whole text before compiling it, so
+    compiling parts apart keeps memory proportional to one part, not to the template."""
+    if len(parts) == 1:
+        return _define(writer, [head, *parts[0], tail], "build")
+    calls: list[str] = []
+    for k, body in enumerate(parts):
+        name = f"part{k}"
+        lines = [_PART_HEAD.format(k=k), *body, "    return w\n"]
+        writer.namespace[name] = _define(writer, lines, name)
+        calls.append(_CALL_PART.format(k=k))
+    return _define(writer, [head, *calls, tail], "build")
 
 
 def build_computed(fields: list[tuple[str, Compiled]]) -> Fn:
@@ -208,24 +235,31 @@ def build_computed(fields: list[tuple[str, Compiled]]) -> Fn:
         EMPTY=_EMPTY, MISSING=MISSING, StepFailure=StepFailure, CmlRuntimeError=CmlRuntimeError
     )
     writer.namespace["failed"] = step_error
-    writer.lines.append(_COMPUTED_HEAD)
-    for name, compiled in fields:
-        field = writer.bind("n", name)
-        writer.line(1, "try:")
-        writer.expression(compiled, "v", 2, 0)
-        writer.line(1, "except CmlRuntimeError as error:")
-        segment = writer.bind("g", key_segment(name))
-        writer.line(2, f"raise error.within({segment}).within('computed') from None")
-        writer.lines.append(_COMPUTED_STORE.format(n=field))
-    writer.line(1, "return out")
-    return _define(writer)
+    parts: list[list[str]] = []
+    for chunk in _chunks(fields):
+        writer.lines = []
+        for name, compiled in chunk:
+            field = writer.bind("n", name)
+            writer.line(1, "try:")
+            writer.expression(compiled, "v", 2, 0)
+            writer.line(1, "except CmlRuntimeError as error:")
+            segment = writer.bind("g", key_segment(name))
+            writer.line(2, f"raise error.within({segment}).within('computed') from None")
+            writer.lines.append(_COMPUTED_STORE.format(n=field))
+        parts.append(writer.lines)
+    return _assemble(writer, _COMPUTED_HEAD, "    return out\n", parts)
 
 
-def _define(writer: _Writer) -> Fn:
-    text = "".join(writer.lines)
-    exec(compile(text, "<cml object>", "exec"), writer.namespace)  # noqa: S102 - see the docstring
-    built: Fn = writer.namespace["build"]
+def _define(writer: _Writer, lines: list[str], name: str) -> Fn:
+    exec(compile("".join(lines), "<cml object>", "exec"), writer.namespace)  # noqa: S102 - see the docstring
+    built: Fn = writer.namespace[name]
     return built
+
+
+def _store_for(compiled: Compiled) -> str:
+    if compiled.scalar:
+        return _STORE_SCALAR  # a number or a boolean: one unit, counted by len(out)
+    return _STORE if compiled.builds else _STORE_COPY
 
 
 def build_object(fields: list[tuple[str, Compiled]], source: str, line: int) -> Fn:
@@ -240,26 +274,33 @@ def build_object(fields: list[tuple[str, Compiled]], source: str, line: int) -> 
         source=source,
         line=line,
     )
-    writer.lines.append(_HEAD)
     constant_weight = 0
-    for name, compiled in fields:
-        if compiled.const is MISSING:
-            continue  # omit: true
-        field = writer.bind("n", name)
-        if compiled.const is not DYNAMIC:
-            writer.line(1, f"out[{field}] = {writer.bind('c', compiled.const)}")
-            value = compiled.const
-            constant_weight += len(value) if type(value) is str else 0
-            continue
-        store = _STORE_SCALAR if compiled.scalar else _STORE if compiled.builds else _STORE_COPY
-        if compiled.kind == "path" and compiled.origin and compiled.origin.simple():
-            writer.expression(compiled, "v", 1, 0)  # reading one key cannot fail
-        else:
+    parts: list[list[str]] = []
+    for chunk in _chunks([(name, c) for name, c in fields if c.const is not MISSING]):
+        writer.lines = []
+        for name, compiled in chunk:  # (omit: true fields were left out above)
+            field = writer.bind("n", name)
+            if compiled.const is not DYNAMIC:
+                writer.line(1, f"out[{field}] = {writer.bind('c', compiled.const)}")
+                value = compiled.const
+                constant_weight += len(value) if type(value) is str else 0
+                continue
+            store = _store_for(compiled)
+            simple = (
+                compiled.origin.simple() if compiled.kind == "path" and compiled.origin else None
+            )
+            if simple is not None:  # reading one key cannot fail, and None is not there
+                scope = _SCOPES[simple[0]]
+                writer.line(1, f"v = {scope}.get({writer.bind('k', simple[1])})")
+                writer.lines.append(_IF_FOUND)
+                writer.lines.append(store.format(n=field))
+                continue
             writer.line(1, "try:")
             writer.expression(compiled, "v", 2, 0)
             writer.line(1, "except CmlRuntimeError as error:")
             writer.line(2, f"raise error.within({writer.bind('g', key_segment(name))}) from None")
-        writer.lines.append(store.format(n=field))
+            writer.lines.append(_IF_SET)
+            writer.lines.append(store.format(n=field))
+        parts.append(writer.lines)
     writer.namespace["constant_weight"] = constant_weight
-    writer.lines.append(_TAIL)
-    return _define(writer)
+    return _assemble(writer, _HEAD, _TAIL, parts)

@@ -132,22 +132,23 @@ def build(sources: Sequence[Source], digest: str | None = None) -> Program:
     variables = variables_node.plain() if variables_node is not None else {}
     tables = {name: table_from(node) for name, node in tables_nodes.items()}
     declared = set(variables)
-    # Computed values, in order: each may read those written before it.
-    order = list(computed_node.items()) if computed_node is not None else []
-    before = {name: set(order[:i]) for i, name in enumerate(order)}
-    computed_fields = [
-        (name, ExpressionCompiler(declared, tables, before[name]).expr(node))
-        for name, node in (computed_node.items().items() if computed_node else ())
-    ]
+    # Computed values, in order: each may read those written before it. Every layer must
+    # compile on its own (with every layer's variables, tables and computed values), so a
+    # mistake in an overwrite is reported even where a later one replaces it.
+    merged = computed_node.items() if computed_node is not None else {}
+    written: set[str] = set()
+    compiler = ExpressionCompiler(declared, tables, written)
+    computed_fields = []
+    for name, node in merged.items():
+        for layer in layers if len(layers) > 1 else ():
+            if "computed" in layer and name in layer["computed"].items():
+                compiler.expr(layer["computed"].items()[name])
+        computed_fields.append((name, compiler.expr(node)))
+        written.add(name)
     computed = build_computed(computed_fields) if computed_fields else None
-    names = set(order)
-    # Every layer must compile on its own (with every layer's variables, tables and computed
-    # values), so a mistake in an overwrite is reported even where a later one replaces it.
+    names = set(merged)
     output: Node | None = None
     for layer in layers:
-        if len(layers) > 1 and "computed" in layer:
-            for name, node in layer["computed"].items().items():
-                ExpressionCompiler(declared, tables, before[name]).expr(node)
         if "output" not in layer:
             continue
         if len(layers) > 1:

@@ -17,9 +17,9 @@ import yaml
 
 from crossdock.mapping.cml.errors import CmlCompileError
 
-MAX_TEMPLATE_CHARS = 256 * 1024
+MAX_TEMPLATE_CHARS = 128 * 1024
 MAX_DEPTH = 32
-MAX_NODES = 20_000
+MAX_NODES = 10_000
 
 _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
