@@ -8,8 +8,6 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from typing import Any
 
 import httpx
@@ -18,6 +16,7 @@ import pytest
 from crossdock.connectors.carecloud import CareCloudClient, CustomersStream
 from crossdock.connectors.carecloud.times import local_text
 from crossdock.connectors.http import Checkpoint, Page
+from tests.connectors.reads import clock_behind, read_all, sandbox
 from tests.connectors.servers import serve
 from tests.connectors.test_carecloud_support import (
     CareCloud,
@@ -39,26 +38,7 @@ def live_carecloud() -> Iterator[tuple[Any, str]]:
 
 @pytest.fixture(params=["asgi", "uvicorn"])
 def carecloud(request: pytest.FixtureRequest) -> CareCloud:
-    if request.param == "asgi":
-        app = carecloud_app()
-        # The sandbox's "drop" fault raises inside the app; in process that must reach the
-        # client as the cut-short body a real connection would deliver.
-        transport = httpx.ASGITransport(app, raise_app_exceptions=False)
-        return CareCloud(app, "http://carecloud.test", transport)
-    app, url = request.getfixturevalue("live_carecloud")
-    app.state.sandbox.reset()
-    return CareCloud(app, url, None)
-
-
-async def read_all(
-    stream: CustomersStream, since: Checkpoint | None = None, pages: list[Page] | None = None
-) -> list[dict[str, Any]]:
-    records: list[dict[str, Any]] = []
-    async for page in stream.pages(since):
-        records += page.records
-        if pages is not None:
-            pages.append(page)
-    return records
+    return CareCloud(*sandbox(request, carecloud_app, "live_carecloud", "http://carecloud.test"))
 
 
 async def test_full_read_is_every_customer_once_deleted_ones_included(
@@ -244,22 +224,6 @@ async def test_an_interrupted_read_resumes_from_its_last_checkpoint(carecloud: C
     twice = {i for i, n in counts.items() if n > 1}
     assert all(counts[i] == 2 for i in twice)
     assert len(twice) <= 5 + 1
-
-
-def clock_behind(app: Any, seconds: float) -> Any:
-    """The vendor as served from a host whose clock is ``seconds`` behind ours."""
-
-    async def dated(scope: Any, receive: Any, send: Any) -> None:
-        async def send_dated(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                moment = datetime.now(UTC) - timedelta(seconds=seconds)
-                date = (b"date", format_datetime(moment, usegmt=True).encode())
-                message = {**message, "headers": [*message.get("headers", []), date]}
-            await send(message)
-
-        await app(scope, receive, send_dated)
-
-    return dated
 
 
 async def test_a_pass_begins_no_later_than_the_vendors_clock_in_project_time() -> None:

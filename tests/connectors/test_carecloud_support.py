@@ -4,7 +4,6 @@ customers (what every read must end with). No tests here."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +14,7 @@ from crossdock.connectors.carecloud import CareCloudClient
 from crossdock.connectors.http import RetryPolicy
 from crossdock.sandboxes.base.faults import FaultRule
 from crossdock.sandboxes.carecloud import CareCloudConfig, create_app
+from tests.connectors.reads import assert_once
 
 APPLICATION_ID = "89d1a6111b3fb6e74665d948"
 LOGIN = "crossdock_api"
@@ -69,12 +69,7 @@ def recorded(app: Any, path: str, method: str | None = None) -> list[Any]:
 
 
 def assert_exactly(records: Iterable[dict[str, Any]], expected: Iterable[str]) -> None:
-    counts = Counter(r["customer_id"] for r in records)
-    wanted = set(expected)
-    duplicated = {i: n for i, n in counts.items() if n > 1}
-    assert duplicated == {}, f"read more than once: {duplicated}"
-    assert set(counts) - wanted == set(), "read customers the sandbox does not have"
-    assert wanted - set(counts) == set(), "customers lost"
+    assert_once(records, expected, key="customer_id", what="customers")
 
 
 @dataclass

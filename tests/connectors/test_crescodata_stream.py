@@ -16,6 +16,7 @@ import pytest
 from crossdock.connectors.crescodata import RecordsStream
 from crossdock.connectors.crescodata.streams import hub_time
 from crossdock.connectors.http import Checkpoint, Page
+from tests.connectors.reads import read_all
 from tests.connectors.test_crescodata_support import (
     RunningHub,
     assert_exactly,
@@ -56,17 +57,6 @@ async def source(hub: RunningHub) -> tuple[str, str]:
     await hub.send(integration_id, orders(1, 40))
     hub.clock.offset = 0.0
     return company_id, integration_id
-
-
-async def read_all(
-    stream: RecordsStream, since: Checkpoint | None = None, pages: list[Page] | None = None
-) -> list[dict[str, Any]]:
-    records: list[dict[str, Any]] = []
-    async for page in stream.pages(since):
-        records += page.records
-        if pages is not None:
-            pages.append(page)
-    return records
 
 
 def stream(client: Any, company_id: str, **options: Any) -> RecordsStream:

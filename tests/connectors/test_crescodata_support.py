@@ -11,7 +11,6 @@ import asyncio
 import json
 import threading
 import time
-from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from crossdock.hub import Hub
 from crossdock.sandboxes.base.faults import FaultRule, Faults
 from crossdock.serving import ReasonPhraseH11Protocol
 from crossdock.settings import load_settings
+from tests.connectors.reads import assert_once
 
 ADMIN = "root@crossdock.test"
 PASSWORD = "Root-Password-1"
@@ -356,8 +356,4 @@ def orders(first: int, count: int) -> list[dict[str, Any]]:
 
 
 def assert_exactly(records: list[Record], expected: set[str]) -> None:
-    counts = Counter(r["crescoId"] for r in records)
-    duplicated = {i: n for i, n in counts.items() if n > 1}
-    assert duplicated == {}, f"read more than once: {duplicated}"
-    assert set(counts) - expected == set(), "read records the hub does not have"
-    assert expected - set(counts) == set(), "records lost"
+    assert_once(records, expected, key="crescoId", what="records", where="the hub")

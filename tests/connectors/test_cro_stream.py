@@ -9,8 +9,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from typing import Any
 
 import httpx
@@ -21,6 +19,7 @@ from crossdock.connectors.cro.client import cro_time
 from crossdock.connectors.http import Checkpoint, Page, RetryPolicy
 from crossdock.errors import FixCredentials
 from crossdock.sandboxes.base.faults import FaultRule
+from tests.connectors.reads import assert_once, clock_behind, read_all, sandbox
 from tests.connectors.servers import cro_app, cro_customers, cro_serve, cro_settings
 
 pytestmark = pytest.mark.anyio
@@ -61,33 +60,11 @@ def live_cro() -> Iterator[tuple[Any, str]]:
 
 @pytest.fixture(params=["asgi", "uvicorn"])
 def cro(request: pytest.FixtureRequest) -> Cro:
-    if request.param == "asgi":
-        app = cro_app()
-        # The sandbox's "drop" fault raises inside the app; in process that must reach the
-        # client as the cut-short body a real connection would deliver.
-        return Cro(app, "http://cro.test", httpx.ASGITransport(app, raise_app_exceptions=False))
-    app, url = request.getfixturevalue("live_cro")
-    app.state.sandbox.reset()
-    return Cro(app, url, None)
-
-
-async def read_all(
-    stream: CustomersStream, since: Checkpoint | None = None, pages: list[Page] | None = None
-) -> list[dict[str, Any]]:
-    records: list[dict[str, Any]] = []
-    async for page in stream.pages(since):
-        records += page.records
-        if pages is not None:
-            pages.append(page)
-    return records
+    return Cro(*sandbox(request, cro_app, "live_cro", "http://cro.test"))
 
 
 def assert_exactly(records: list[dict[str, Any]], expected: set[int]) -> None:
-    counts = Counter(r["id"] for r in records)
-    duplicated = {i: n for i, n in counts.items() if n > 1}
-    assert duplicated == {}, f"read more than once: {duplicated}"
-    assert set(counts) - expected == set(), "read customers the sandbox does not have"
-    assert expected - set(counts) == set(), "customers lost"
+    assert_once(records, expected, key="id", what="customers")
 
 
 async def test_full_read_is_every_customer_once_and_ends_with_a_checkpoint(cro: Cro) -> None:
@@ -112,22 +89,6 @@ async def test_a_full_last_page_ends_the_read_by_total_pages() -> None:
     asked = [r.query for r in app.state.sandbox.recorder.items()]
     assert len(asked) == 6  # five pages and one catch-up, no empty sixth page
     assert "last_updated_gte" in asked[-1]
-
-
-def clock_behind(app: Any, seconds: float) -> Any:
-    """The vendor as served from a host whose clock is ``seconds`` behind ours."""
-
-    async def dated(scope: Any, receive: Any, send: Any) -> None:
-        async def send_dated(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                moment = datetime.now(UTC) - timedelta(seconds=seconds)
-                date = (b"date", format_datetime(moment, usegmt=True).encode())
-                message = {**message, "headers": [*message.get("headers", []), date]}
-            await send(message)
-
-        await app(scope, receive, send_dated)
-
-    return dated
 
 
 async def test_the_run_begins_on_the_vendors_clock() -> None:

@@ -18,8 +18,9 @@ from crossdock.connectors.cropster import (
 )
 from crossdock.connectors.http import HttpOptions
 from crossdock.errors import FixRequest, GiveUp, NotFound
+from tests.connectors.reads import asgi
 from tests.connectors.servers import serve
-from tests.connectors.test_cropster_support import RPC, Cropster, asgi, cropster_app
+from tests.connectors.test_cropster_support import RPC, Cropster, cropster_app
 
 pytestmark = pytest.mark.anyio
 

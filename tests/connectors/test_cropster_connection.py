@@ -21,12 +21,12 @@ from crossdock.connectors.http import (
     MemoryTokenStore,
 )
 from crossdock.errors import FixCredentials, FixRequest, Forbidden, GiveUp, Throttled
+from tests.connectors.reads import asgi
 from tests.connectors.servers import serve
 from tests.connectors.test_cropster_support import (
     CLIENT_SECRET,
     LIST_GREEN,
     TOKEN_PATH,
-    asgi,
     cropster_app,
     cropster_settings,
 )

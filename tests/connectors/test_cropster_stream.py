@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from typing import Any
 
 import httpx
@@ -23,17 +21,16 @@ from crossdock.connectors.cropster import (
 )
 from crossdock.connectors.cropster.client import cropster_time
 from crossdock.connectors.http import Checkpoint, Page
+from tests.connectors.reads import clock_behind, read_all, sandbox
 from tests.connectors.servers import serve
 from tests.connectors.test_cropster_support import (
     LIST_GREEN,
     TOKEN_PATH,
     Cropster,
-    asgi,
     assert_exactly,
     cropster_app,
     cropster_settings,
     lots_of,
-    read_all,
 )
 
 pytestmark = pytest.mark.anyio
@@ -48,12 +45,7 @@ def live_cropster() -> Iterator[tuple[Any, str]]:
 
 @pytest.fixture(params=["asgi", "uvicorn"])
 def cropster(request: pytest.FixtureRequest) -> Cropster:
-    if request.param == "asgi":
-        app = cropster_app()
-        return Cropster(app, "http://cropster.test", asgi(app))
-    app, url = request.getfixturevalue("live_cropster")
-    app.state.sandbox.reset()
-    return Cropster(app, url, None)
+    return Cropster(*sandbox(request, cropster_app, "live_cropster", "http://cropster.test"))
 
 
 async def test_full_read_is_every_lot_once_and_ends_with_a_checkpoint(cropster: Cropster) -> None:
@@ -210,22 +202,6 @@ async def test_an_interrupted_run_resumes_from_its_last_checkpoint(cropster: Cro
     assert_exactly(records, set(cropster.green_lots()))
     first_resumed = cropster.requests(LIST_GREEN)[asked]
     assert stored["resume"]["after"] in first_resumed.body  # not from the start again
-
-
-def clock_behind(app: Any, seconds: float) -> Any:
-    """The vendor as served from a host whose clock is ``seconds`` behind ours."""
-
-    async def dated(scope: Any, receive: Any, send: Any) -> None:
-        async def send_dated(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                moment = datetime.now(UTC) - timedelta(seconds=seconds)
-                date = (b"date", format_datetime(moment, usegmt=True).encode())
-                message = {**message, "headers": [*message.get("headers", []), date]}
-            await send(message)
-
-        await app(scope, receive, send_dated)
-
-    return dated
 
 
 async def test_the_run_begins_on_the_vendors_clock() -> None:

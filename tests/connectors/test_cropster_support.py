@@ -6,17 +6,17 @@ It holds no tests; the test_cropster_* modules import from it.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from crossdock.connectors.cropster import CropsterClient
-from crossdock.connectors.http import Checkpoint, HttpOptions, Page, RateLimit, RetryPolicy
+from crossdock.connectors.http import HttpOptions, RateLimit, RetryPolicy
 from crossdock.connectors.http.streams import Record
 from crossdock.sandboxes.base.faults import FaultRule
 from crossdock.sandboxes.cropster import CropsterConfig, create_app
+from tests.connectors.reads import assert_once
 
 CLIENT_ID = "crossdock-cropster"
 CLIENT_SECRET = "cr0pster-s3cret"
@@ -97,26 +97,5 @@ def lots_of(app: Any, kind: str) -> dict[str, str]:
         return {lot.id: str(lot.updated) for lot in collection.by_id.values()}
 
 
-def asgi(app: Any) -> httpx.ASGITransport:
-    # The sandbox's "drop" fault raises inside the app; in process that must reach the client
-    # as the cut-short body a real connection would deliver.
-    return httpx.ASGITransport(app, raise_app_exceptions=False)
-
-
-async def read_all(
-    stream: Any, since: Checkpoint | None = None, pages: list[Page] | None = None
-) -> list[Record]:
-    records: list[Record] = []
-    async for page in stream.pages(since):
-        records += page.records
-        if pages is not None:
-            pages.append(page)
-    return records
-
-
 def assert_exactly(records: list[Record], expected: set[str]) -> None:
-    counts = Counter(r["id"] for r in records)
-    duplicated = {i: n for i, n in counts.items() if n > 1}
-    assert duplicated == {}, f"read more than once: {duplicated}"
-    assert set(counts) - expected == set(), "read lots the sandbox does not have"
-    assert expected - set(counts) == set(), "lots lost"
+    assert_once(records, expected, key="id", what="lots")

@@ -24,8 +24,9 @@ from crossdock.connectors.customtrades import (
 )
 from crossdock.connectors.http import ConnectionFailed, Page, RetryPolicy
 from crossdock.errors import FixCredentials, FixRequest, RetryLater
+from tests.connectors.reads import read_all
 from tests.connectors.servers import serve
-from tests.connectors.test_customtrades_stream import API_KEY, Ctc, ctc_app, read_all
+from tests.connectors.test_customtrades_stream import API_KEY, Ctc, ctc_app
 
 pytestmark = pytest.mark.anyio
 

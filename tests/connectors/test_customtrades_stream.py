@@ -10,8 +10,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from typing import Any
 
 import httpx
@@ -26,6 +24,7 @@ from crossdock.connectors.customtrades.client import ctc_time
 from crossdock.connectors.http import Checkpoint, Page, PagingError, RetryPolicy
 from crossdock.errors import FixCredentials
 from crossdock.sandboxes.customtrades import CustomTradesConfig, create_app
+from tests.connectors.reads import assert_once, clock_behind, read_all, sandbox
 from tests.connectors.servers import serve
 
 pytestmark = pytest.mark.anyio
@@ -102,15 +101,7 @@ def live_ctc() -> Iterator[tuple[Any, str]]:
 
 @pytest.fixture(params=["asgi", "uvicorn"])
 def ctc(request: pytest.FixtureRequest) -> Ctc:
-    if request.param == "asgi":
-        app = ctc_app()
-        # The sandbox's "drop" fault raises inside the app; in process that must reach the
-        # client as the cut-short body a real connection would deliver.
-        transport = httpx.ASGITransport(app, raise_app_exceptions=False)
-        return Ctc(app, "http://customtrades.test", transport)
-    app, url = request.getfixturevalue("live_ctc")
-    app.state.sandbox.reset()
-    return Ctc(app, url, None)
+    return Ctc(*sandbox(request, ctc_app, "live_ctc", "http://customtrades.test"))
 
 
 @pytest.fixture
@@ -119,23 +110,8 @@ def local() -> Ctc:
     return Ctc(app, "http://customtrades.test", httpx.ASGITransport(app))
 
 
-async def read_all(
-    source: Any, since: Checkpoint | None = None, pages: list[Page] | None = None
-) -> list[dict[str, Any]]:
-    records: list[dict[str, Any]] = []
-    async for page in source.pages(since):
-        records += page.records
-        if pages is not None:
-            pages.append(page)
-    return records
-
-
 def assert_exactly(records: list[dict[str, Any]], expected: set[str] | dict[str, str]) -> None:
-    counts = Counter(r["uuid"] for r in records)
-    duplicated = {i: n for i, n in counts.items() if n > 1}
-    assert duplicated == {}, f"read more than once: {duplicated}"
-    assert set(counts) - set(expected) == set(), "read records the sandbox does not have"
-    assert set(expected) - set(counts) == set(), "records lost"
+    assert_once(records, expected, key="uuid", what="records")
     if isinstance(expected, dict):  # and each in its latest version
         stale = {r["uuid"] for r in records if r["updated_at"] != expected[r["uuid"]]}
         assert stale == set(), "records read in an older version"
@@ -299,22 +275,6 @@ async def test_an_interrupted_run_resumes_where_it_stopped(local: Ctc) -> None:
         records += await read_all(ResourceStream(client, "invoices", page_size=20), resumed)
     assert_exactly(records, local.records("invoices"))
     assert sum(r.get("notes") == "Due" for r in records) == 5
-
-
-def clock_behind(app: Any, seconds: float) -> Any:
-    """The vendor as served from a host whose clock is ``seconds`` behind ours."""
-
-    async def dated(scope: Any, receive: Any, send: Any) -> None:
-        async def send_dated(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                moment = datetime.now(UTC) - timedelta(seconds=seconds)
-                date = (b"date", format_datetime(moment, usegmt=True).encode())
-                message = {**message, "headers": [*message.get("headers", []), date]}
-            await send(message)
-
-        await app(scope, receive, send_dated)
-
-    return dated
 
 
 async def test_the_run_begins_on_the_vendors_clock() -> None:
