@@ -13,7 +13,7 @@ import pytest
 
 from crossdock.mapping.cml import MAX_OUTPUT, MAX_WORK, CmlError
 from crossdock.mapping.cml.compiler import PARAMS, SOURCES
-from crossdock.mapping.cml.program import CACHE_SIZE, MAX_OVERWRITES, TOP_KEYS
+from crossdock.mapping.cml.program import CACHE_CHARS, CACHE_SIZE, MAX_OVERWRITES, TOP_KEYS
 from crossdock.mapping.cml.source import MAX_DEPTH, MAX_NODES, MAX_TEMPLATE_CHARS
 from crossdock.mapping.cml.steps import STEPS
 from crossdock.mapping.cml.units import UNITS
@@ -75,4 +75,4 @@ def test_every_unit_and_limit_is_documented() -> None:
         assert f"{limit:,}" in DOCS
     assert f"{MAX_DEPTH} levels" in DOCS
     assert f"| {MAX_OVERWRITES} |" in DOCS
-    assert f"| {CACHE_SIZE}, " in DOCS
+    assert f"| {CACHE_SIZE}, and at most {CACHE_CHARS // 1024 // 1024} MiB" in DOCS

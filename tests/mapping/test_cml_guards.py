@@ -187,11 +187,16 @@ def test_numbers_stay_numbers() -> None:
         run("output:\n  x: {from: $.n, to: text}\n", {"n": 10**5000})
 
 
-def test_the_cache_keeps_a_bounded_number_of_programs() -> None:
+def test_the_cache_keeps_a_bounded_number_and_size_of_programs() -> None:
     cache = ProgramCache(size=8)
     for i in range(50):
         cache.get([Source("template", f"output:\n  n: {i}\n")])
-    assert len(cache._programs) == 8
+    assert len(cache) == 8
+    big = "output:\n" + "".join(f"  f{i}: $.a\n" for i in range(1000))
+    cache = ProgramCache(chars=3 * (len(big) + 4) + 1)
+    for i in range(10):
+        cache.get([Source("template", f"# {i}\n{big}")])
+    assert len(cache) == 3
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 TOP_KEYS = ("cml", "description", "variables", "tables", "computed", "output")
 MAX_OVERWRITES = 16
 CACHE_SIZE = 256
+CACHE_CHARS = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,33 +173,45 @@ def _digest(sources: Sequence[Source]) -> str:
 
 
 class ProgramCache:
-    """Compiled programs by the content hash of their sources, least recently used evicted."""
+    """Compiled programs by the content hash of their sources, least recently used evicted
+    beyond ``size`` programs or ``chars`` characters of template text in all (a compiled
+    program keeps up to about a hundred bytes per character of its text)."""
 
-    def __init__(self, size: int = CACHE_SIZE) -> None:
+    def __init__(self, size: int = CACHE_SIZE, chars: int = CACHE_CHARS) -> None:
         self.size = size
+        self.chars = chars
         self.hits = 0
         self.misses = 0
-        self._programs: OrderedDict[str, Program] = OrderedDict()
+        self._programs: OrderedDict[str, tuple[Program, int]] = OrderedDict()
+        self._held = 0
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._programs)
 
     def get(self, sources: Sequence[Source]) -> Program:
         digest = _digest(sources)
         with self._lock:
-            program = self._programs.get(digest)
-            if program is not None:
+            found = self._programs.get(digest)
+            if found is not None:
                 self._programs.move_to_end(digest)
                 self.hits += 1
-                return program
+                return found[0]
             self.misses += 1
         # Compiled outside the lock: two threads may compile the same template once each.
         program = build(sources, digest)
+        weight = sum(len(source.text) for source in sources)
         with self._lock:
-            self._programs[digest] = program
-            while len(self._programs) > self.size:
-                self._programs.popitem(last=False)
+            if digest not in self._programs:
+                self._programs[digest] = (program, weight)
+                self._held += weight
+            while self._programs and (len(self._programs) > self.size or self._held > self.chars):
+                _, (_, dropped) = self._programs.popitem(last=False)
+                self._held -= dropped
         return program
 
     def clear(self) -> None:
         with self._lock:
             self._programs.clear()
+            self._held = 0
             self.hits = self.misses = 0
