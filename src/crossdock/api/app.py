@@ -14,6 +14,7 @@ from crossdock.api.routers import (
     auth,
     companies,
     integrations,
+    mapping_cml,
     mapping_mako,
     publish,
     records,
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         streams.router,
         publish.router,
         results.router,
+        mapping_cml.router,
         mapping_mako.router,
         taxonomies.router,
         records.router,  # last: it ends with the /{syncType} catch-all
