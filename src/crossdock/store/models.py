@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crossdock.store import credentials, publish, pulls, query, records, tables, taxonomies
+from crossdock.store import dashboard as dashboard  # metrics and images
 from crossdock.store.base import metadata
 
 __all__ = [
