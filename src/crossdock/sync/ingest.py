@@ -76,7 +76,7 @@ def accept_batch(
     session.flush()
     if items:
         session.execute(
-            insert(IngestItem),
+            insert(table_of(IngestItem)),
             [
                 {
                     "request_id": request_id,
@@ -426,7 +426,7 @@ def _write(
     new = [m.row for m in masters.values() if m.is_new and m.changed]
     changed = [m for m in masters.values() if not m.is_new and m.changed]
     if new:
-        session.execute(insert(MasterRecord), new)
+        session.execute(insert(table_of(MasterRecord)), new)
     if changed:
         columns = ("version", "deleted", "record", "parts", "data", "request_id", "updated_at")
         session.execute(
@@ -438,7 +438,7 @@ def _write(
         )
     versions = [v for m in masters.values() for v in m.versions]
     if versions:
-        session.execute(insert(MasterVersion), versions)
+        session.execute(insert(table_of(MasterVersion)), versions)
     publish.enqueue(session, [m.row for m in masters.values() if m.changed], now)
     touched = [m for m in masters.values() if m.keys_changed]
     if touched:
@@ -456,9 +456,9 @@ def _write(
             )
         ]
         if keys:
-            session.execute(insert(RecordKey), keys)
+            session.execute(insert(table_of(RecordKey)), keys)
     session.execute(
-        insert(SystemResult),
+        insert(table_of(SystemResult)),
         [
             {
                 "cresco_id": outcome.get("cresco_id"),

@@ -95,7 +95,7 @@ def enqueue(session: Session, records: Sequence[Mapping[str, Any]], now: datetim
         and (record["deleted"] or wants_publish(record["data"], system_id, integration_id))
     ]
     if jobs:
-        session.execute(insert(PublishJob), jobs)
+        session.execute(insert(table_of(PublishJob)), jobs)
     return len(jobs)
 
 
