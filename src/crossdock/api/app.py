@@ -13,6 +13,8 @@ from crossdock.api.errors import install_error_handlers
 from crossdock.api.routers import (
     auth,
     companies,
+    dashboard,
+    images,
     integrations,
     mapping_cml,
     mapping_mako,
@@ -104,6 +106,8 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         mapping_cml.router,
         mapping_mako.router,
         taxonomies.router,
+        dashboard.router,
+        images.router,
         records.router,  # last: it ends with the /{syncType} catch-all
     ):
         app.include_router(router)
