@@ -1,0 +1,56 @@
+"""Crossdock's default CML templates, one per system, sync type, direction and stream or action,
+shipped as package data in ``templates/`` and listed in docs/mappings.md.
+
+    text = default_template("cro", "customers", "in", "customers")
+
+Commerce Connect (``crescodata``) and API records cross as they are: they have no templates.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Literal
+
+__all__ = ["DEFAULTS", "default_template"]
+
+# (system id, sync type, direction, stream or action) -> template file in templates/.
+# "in": a vendor record of the named stream -> our sync type's record;
+# "out": our master record -> the vendor's payload for the named action.
+DEFAULTS: dict[tuple[str, str, str, str], str] = {
+    ("cro", "customers", "in", "customers"): "cro_customers_in.yaml",
+    ("cro", "customers", "out", "create_customer"): "cro_customers_out.yaml",
+}
+
+
+def default_template(
+    system_id: str, sync_type: str, direction: Literal["in", "out"], name: str = ""
+) -> str | None:
+    """The template text, or None when the system has no default for this.
+
+    direction "in": a vendor record of stream ``name`` (e.g. "customers", "greenLots") -> our
+    ``sync_type`` record; "out": our master record's data row / record -> the vendor's write
+    payload for action ``name`` (e.g. "create_customer", "create_job", "create_invoice",
+    "import_green_lot"). Without ``name``, the one template for the system, sync type and
+    direction; a ValueError when there are several to choose from."""
+    if name:
+        file = DEFAULTS.get((system_id, sync_type, direction, name))
+    else:
+        files = [
+            f
+            for (system, sync, way, _), f in DEFAULTS.items()
+            if (system, sync, way) == (system_id, sync_type, direction)
+        ]
+        if len(files) > 1:
+            names = sorted(
+                n
+                for (system, sync, way, n) in DEFAULTS
+                if (system, sync, way) == (system_id, sync_type, direction)
+            )
+            raise ValueError(
+                f"{system_id} has {len(files)} default {sync_type} templates {direction}: "
+                f"name one of {', '.join(names)}"
+            )
+        file = files[0] if files else None
+    if file is None:
+        return None
+    return resources.files(__name__).joinpath("templates", file).read_text(encoding="utf-8")
