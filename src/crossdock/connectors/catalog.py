@@ -43,6 +43,16 @@ class VendorSettings(SystemSettings):
         le=10080,
         description="For sources: pull on this schedule (minutes); without it, on demand only.",
     )
+    mappingTemplate: str | None = Field(
+        default=None,
+        max_length=131072,
+        description="A CML template replacing the system's default mapping for this integration.",
+    )
+    mappingOverwrites: list[str] = Field(
+        default_factory=list,
+        max_length=16,
+        description="CML templates layered over the mapping, later ones winning per field.",
+    )
 
 
 class CroSettings(VendorSettings):

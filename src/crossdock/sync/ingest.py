@@ -36,10 +36,14 @@ from crossdock.sync import publish
 
 @dataclass(frozen=True)
 class BatchItem:
+    """One item to accept. ``errors`` rejects it when processed (a record that could not be
+    mapped on its way in is kept as sent, with the reason)."""
+
     id: str
     record: dict[str, Any] | None
     merge: bool = False
     group_id: str | None = None
+    errors: list[dict[str, str]] | None = None
 
 
 def accept_batch(
@@ -87,6 +91,7 @@ def accept_batch(
                     "merge": item.merge,
                     "record": item.record,
                     "status": "pending",
+                    "errors": item.errors,
                 }
                 for position, item in enumerate(items)
             ],
@@ -114,6 +119,7 @@ class Pending(NamedTuple):
     group_id: str | None
     merge: bool
     record: Any
+    errors: list[dict[str, str]] | None
     request_id: str
     sync_type: str
     company_id: str
@@ -137,6 +143,7 @@ def process_pending(session: Session, *, now: datetime, limit: int = 500) -> int
             items.c.group_id,
             items.c.merge,
             items.c.record,
+            items.c.errors,
             items.c.request_id,
             requests.c.sync_type,
             requests.c.company_id,
@@ -150,7 +157,7 @@ def process_pending(session: Session, *, now: datetime, limit: int = 500) -> int
     )
     if dialect == "postgresql":
         query = query.with_for_update(skip_locked=True, of=items)
-    rows = [Pending(*row) for row in session.execute(query)]
+    rows = [Pending._make(row) for row in session.execute(query)]
     if not rows:
         return 0
     masters = _load_masters(session, [(item.integration_id, object_key(item)) for item in rows])
@@ -276,6 +283,8 @@ def _apply(item: Pending, masters: dict[tuple[str, str], _Master], now: datetime
     variant_keys = VARIANT_KEYS.get(sync_type, ())
     subitem_keys = SUBITEM_KEYS_BY_SYNC_TYPE.get(sync_type, {})
 
+    if item.errors:
+        return {**outcome, "status": "rejected", "errors": item.errors}
     if item.record is None:
         if current is None:
             return {

@@ -17,13 +17,13 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crossdock.connectors.http import Checkpoint
+from crossdock.connectors.http import Checkpoint, Record
 from crossdock.errors import CrossdockError
 from crossdock.hub import Hub
 from crossdock.store.pulls import PullState
 from crossdock.store.tables import Integration
 from crossdock.sync.ingest import BatchItem, accept_batch
-from crossdock.sync.sources import open_source
+from crossdock.sync.sources import MappingFailed, Source, open_source
 
 LEASE = timedelta(minutes=10)
 
@@ -80,10 +80,7 @@ async def pull(
         return PullOutcome(integration_id, "failed", error=exc.detail)
     try:
         async for page in source.stream.pages(since):
-            items = [
-                BatchItem(source.object_id(record), source.to_record(record))
-                for record in page.records
-            ]
+            items = [item(source, record) for record in page.records]
             _store_page(hub, integration_id, state.runs, page_number, items, page.checkpoint)
             count += len(items)
             page_number += 1
@@ -94,6 +91,14 @@ async def pull(
         await source.close()
     _finish(hub, integration_id, "idle", count, None)
     return PullOutcome(integration_id, "done", count)
+
+
+def item(source: Source, record: Record) -> BatchItem:
+    try:
+        return BatchItem(source.object_id(record), source.to_record(record))
+    except MappingFailed as exc:
+        errors = [{"field": "mapping", "detail": str(exc.error)}]
+        return BatchItem(source.object_id(record), dict(exc.record), errors=errors)
 
 
 def _store_page(

@@ -17,9 +17,20 @@ import httpx
 from crossdock.connectors.http import Record, Stream
 from crossdock.connectors.http.tokens import TokenCipher, TokenStore
 from crossdock.errors import FixRequest
+from crossdock.mapping.cml import CmlError, Program, compile_template
 
 RecordId = Callable[[Record], str]
 ToRecord = Callable[[Record], dict[str, Any] | None]
+"""A record in the sync type's schema; None for a deletion; raises ``MappingFailed``."""
+
+
+class MappingFailed(Exception):
+    """A vendor record the integration's template could not map; the record is kept as sent."""
+
+    def __init__(self, record: Record, error: CmlError) -> None:
+        super().__init__(str(error))
+        self.record = record
+        self.error = error
 
 
 @dataclass(frozen=True)
@@ -74,8 +85,108 @@ def open_source(
             to_record=envelope_to_record,
             close=client.aclose,
         )
-    raise FixRequest(
-        f"Pulling {sync_type} from {system_id} is not built yet: its records need the "
-        "integration's mapping templates, which arrive with the default mappings.",
-        field="systemId",
+    vendor = VENDOR_SOURCES.get((system_id, sync_type))
+    if vendor is None:
+        raise FixRequest(f"Crossdock cannot pull {sync_type} from {system_id}.", field="syncType")
+    program = mapping_for(system_id, sync_type, vendor.stream_name, settings)
+    client, stream = vendor.open(settings, transport, tokens, cipher)
+
+    def to_record(record: Record) -> dict[str, Any] | None:
+        if vendor.deleted(record):
+            return None
+        try:
+            return program.apply(record)
+        except CmlError as exc:
+            raise MappingFailed(record, exc) from exc
+
+    return Source(
+        stream=stream,
+        object_id=lambda record: str(record[vendor.id_field]),
+        to_record=to_record,
+        close=client.aclose,
     )
+
+
+def mapping_for(
+    system_id: str, sync_type: str, stream_name: str, settings: Mapping[str, Any]
+) -> Program:
+    """The integration's own template (``mappingTemplate``) or the system's default, with the
+    integration's ``mappingOverwrites`` layered on top."""
+    template = settings.get("mappingTemplate")
+    if not template:
+        from crossdock.mapping.defaults import default_template
+
+        template = default_template(system_id, sync_type, "in", stream_name)
+    if not template:
+        raise FixRequest(
+            f"No mapping from {system_id} {stream_name} into {sync_type}: set mappingTemplate "
+            "in the integration's systemSettings.",
+            field="systemSettings.mappingTemplate",
+        )
+    try:
+        return compile_template(template, list(settings.get("mappingOverwrites") or []))
+    except CmlError as exc:
+        raise FixRequest(
+            f"The mapping template is not valid: {exc}", field="mappingTemplate"
+        ) from exc
+
+
+@dataclass(frozen=True)
+class VendorSource:
+    """How to read one sync type from one vendor: its stream, the id and deletion of a record."""
+
+    stream_name: str
+    id_field: str
+    deleted: Callable[[Record], bool]
+    open: Callable[..., tuple[Any, Stream]]
+
+
+def _cro(settings: Any, transport: Any, tokens: Any, cipher: Any) -> tuple[Any, Stream]:
+    from crossdock.connectors.cro.client import CroClient
+    from crossdock.connectors.cro.streams import CustomersStream
+
+    client = CroClient(settings, transport=transport)
+    return client, CustomersStream(client)
+
+
+def _carecloud(settings: Any, transport: Any, tokens: Any, cipher: Any) -> tuple[Any, Stream]:
+    from crossdock.connectors.carecloud.client import CareCloudClient
+    from crossdock.connectors.carecloud.streams import CustomersStream
+
+    client = CareCloudClient(settings, transport=transport, token_store=tokens, token_cipher=cipher)
+    return client, CustomersStream(client)
+
+
+def _customtrades(resource: str) -> Callable[..., tuple[Any, Stream]]:
+    def open_stream(settings: Any, transport: Any, tokens: Any, cipher: Any) -> tuple[Any, Stream]:
+        from crossdock.connectors.customtrades.client import CustomTradesClient
+        from crossdock.connectors.customtrades.streams import ResourceStream
+
+        client = CustomTradesClient(settings, transport=transport)
+        return client, ResourceStream(client, resource)
+
+    return open_stream
+
+
+def _cropster(settings: Any, transport: Any, tokens: Any, cipher: Any) -> tuple[Any, Stream]:
+    from crossdock.connectors.cropster.client import CropsterClient
+    from crossdock.connectors.cropster.streams import GreenLotsStream
+
+    client = CropsterClient(settings, transport=transport, tokens=tokens, cipher=cipher)
+    return client, GreenLotsStream(client)
+
+
+# Deletions at a source become tombstones: CRO deactivates (is_active false), CareCloud sets
+# state 0, Custom Trades soft-deletes (deleted_at).
+VENDOR_SOURCES: dict[tuple[str, str], VendorSource] = {
+    ("cro", "customers"): VendorSource(
+        "customers", "id", lambda r: r.get("is_active") is False, _cro
+    ),
+    ("carecloud", "customers"): VendorSource(
+        "customers", "customer_id", lambda r: r.get("state") == 0, _carecloud
+    ),
+    ("customtrades", "customers"): VendorSource(
+        "customers", "uuid", lambda r: r.get("deleted_at") is not None, _customtrades("customers")
+    ),
+    ("cropster", "stock"): VendorSource("greenLots", "id", lambda r: False, _cropster),
+}
