@@ -145,3 +145,36 @@ def test_records_the_template_cannot_map_are_kept_and_rejected_with_the_reason(a
     assert {r["errors"][0]["field"] for r in results} == {"mapping"}
     assert "no_such_field" in results[0]["errors"][0]["detail"]
     assert api.client.get("/customers", headers=admin).json() == []
+
+
+def test_cro_customers_pulled_with_the_default_template(api: Api) -> None:
+    app = cro_app(records=10)
+    admin = api.admin()
+    company = api.make_company(admin, agencyId="a")["companyId"]
+    with cro_serve(app) as url:
+        source = api.client.post(
+            "/integrations",
+            json={
+                "active": True,
+                "add": False,
+                "delete": False,
+                "get": True,
+                "update": False,
+                "meta": {},
+                "syncType": "customers",
+                "systemId": "cro",
+                "companyId": company,
+                "systemSettings": cro_settings(app, url),
+            },
+            headers=admin,
+        ).json()["integrationId"]
+        api.client.post(f"/integrations/{source}/sync", headers=admin)
+        api.drain()
+    results = api.client.get(
+        "/system_results", params={"integrationId": source}, headers=admin
+    ).json()
+    assert results
+    assert {r["status"] for r in results} <= {"created", "unchanged"}, results[:2]
+    customers = api.client.get("/customers", params={"limit": "100"}, headers=admin).json()
+    assert customers
+    assert all(c["data"][0]["merchantCustomerId"] == c["objectId"] for c in customers)
