@@ -19,6 +19,10 @@ __all__ = ["DEFAULTS", "default_template"]
 DEFAULTS: dict[tuple[str, str, str, str], str] = {
     ("cro", "customers", "in", "customers"): "cro_customers_in.yaml",
     ("cro", "customers", "out", "create_customer"): "cro_customers_out.yaml",
+    ("cropster", "stock", "in", "greenLots"): "cropster_stock_in.yaml",
+    # A product's stock and its master product are sent alike: one lot per record.
+    ("cropster", "stock", "out", "import_green_lot"): "cropster_green_lot_out.yaml",
+    ("cropster", "products", "out", "import_green_lot"): "cropster_green_lot_out.yaml",
 }
 
 
