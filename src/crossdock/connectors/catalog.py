@@ -53,6 +53,16 @@ class VendorSettings(SystemSettings):
         max_length=16,
         description="CML templates layered over the mapping, later ones winning per field.",
     )
+    publishTemplate: str | None = Field(
+        default=None,
+        max_length=131072,
+        description="For destinations: a CML template replacing the default outbound mapping.",
+    )
+    publishOverwrites: list[str] = Field(
+        default_factory=list,
+        max_length=16,
+        description="CML templates layered over the outbound mapping.",
+    )
 
 
 class CroSettings(VendorSettings):

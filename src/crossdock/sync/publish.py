@@ -24,7 +24,8 @@ from sqlalchemy import and_, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from crossdock.crypto import SecretBox
-from crossdock.errors import CrossdockError, RetryLater
+from crossdock.errors import CrossdockError, FixRequest, RetryLater
+from crossdock.mapping.cml import CmlError
 from crossdock.records.merge import apply_overwrites
 from crossdock.store.base import table_of
 from crossdock.store.publish import ChannelPayload, DestinationLink, PublishJob
@@ -253,7 +254,7 @@ async def deliver_all(
     """Deliver concurrently across destinations; each delivery's failure is its own."""
 
     async def one(delivery: Delivery) -> Outcome:
-        destination: Destination | None = resolve(delivery.system_id)
+        destination: Destination | None = resolve(delivery.system_id, delivery.sync_type)
         if destination is None:
             error = CrossdockError(
                 f"Publishing to {delivery.system_id} is not built yet; the job is parked "
@@ -264,6 +265,8 @@ async def deliver_all(
             return Outcome(delivery, result=await destination.deliver(delivery))
         except CrossdockError as exc:
             return Outcome(delivery, error=exc)
+        except CmlError as exc:
+            return Outcome(delivery, error=FixRequest(f"The record could not be mapped: {exc}"))
 
     return list(await asyncio.gather(*(one(d) for d in deliveries)))
 
