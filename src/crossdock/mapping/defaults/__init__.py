@@ -19,6 +19,8 @@ __all__ = ["DEFAULTS", "default_template"]
 DEFAULTS: dict[tuple[str, str, str, str], str] = {
     ("cro", "customers", "in", "customers"): "cro_customers_in.yaml",
     ("cro", "customers", "out", "create_customer"): "cro_customers_out.yaml",
+    ("carecloud", "customers", "in", "customers"): "carecloud_customers_in.yaml",
+    ("carecloud", "customers", "out", "create_customer"): "carecloud_customers_out.yaml",
     ("cropster", "stock", "in", "greenLots"): "cropster_stock_in.yaml",
     # A product's stock and its master product are sent alike: one lot per record.
     ("cropster", "stock", "out", "import_green_lot"): "cropster_green_lot_out.yaml",
