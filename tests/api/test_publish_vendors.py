@@ -77,7 +77,7 @@ def test_customers_are_created_renamed_and_deactivated_at_cro(api: Api) -> None:
         [created] = api.client.get(
             "/system_results", params={"integrationId": destination}, headers=admin
         ).json()
-        assert created["status"] == "created", created
+        assert created["status"] == "created", created["errors"]
         customer_id = created["response"]["id"]
         assert cro_customer(app, customer_id).name == "Harbor Coffee Roasters"
 
@@ -94,3 +94,73 @@ def test_customers_are_created_renamed_and_deactivated_at_cro(api: Api) -> None:
             f"/publish/{destination}/{created['crescoId']}/history", headers=admin
         ).json()
         assert [p["action"] for p in payloads] == ["delete", "update", "create"]
+
+
+def test_customers_are_created_and_updated_at_carecloud(api: Api) -> None:
+    from tests.connectors.servers import serve
+    from tests.connectors.test_carecloud_support import carecloud_app, carecloud_settings
+
+    app = carecloud_app(records=3)
+    source_id = app.state.sandbox.state.credentials()["customer_source_id"]
+    admin = api.admin()
+    company = api.make_company(admin, agencyId="a")["companyId"]
+    base = {
+        "add": False,
+        "delete": False,
+        "meta": {},
+        "syncType": "customers",
+        "companyId": company,
+    }
+    customer = {
+        "merchantCustomerId": "c-9",
+        "firstName": "Jana",
+        "lastName": "Novak",
+        "email": "jana.novak@example.com",
+    }
+    with serve(app) as url:
+        source = api.client.post(
+            "/integrations",
+            json={**base, "active": True, "get": True, "update": False, "systemId": "api"},
+            headers=admin,
+        ).json()["integrationId"]
+        settings = carecloud_settings(url, mappingVariables={"customerSourceId": source_id})
+        r = api.client.post(
+            "/integrations",
+            json={
+                **base,
+                "active": True,
+                "get": False,
+                "update": True,
+                "systemId": "carecloud",
+                "systemSettings": settings,
+            },
+            headers=admin,
+        )
+        assert r.status_code == 201, r.text
+        destination = r.json()["integrationId"]
+
+        def send(record: dict[str, Any] | None) -> list[dict[str, Any]]:
+            api.client.post(
+                "/streams_batch",
+                json={"integrationId": source, "items": [{"id": "c-9", "record": record}]},
+                headers=admin,
+            )
+            api.drain()
+            results: list[dict[str, Any]] = api.client.get(
+                "/system_results", params={"integrationId": destination}, headers=admin
+            ).json()
+            return results
+
+        [created] = send(customer)
+        assert created["status"] == "created", created["errors"]
+        customer_id = created["response"]["customer_id"]
+        state = app.state.sandbox.state
+        with state.lock:
+            assert state.customers[customer_id].personal.last_name == "Novak"
+        results = send({**customer, "lastName": "Svobodova"})
+        assert results[0]["status"] == "updated", results[0]
+        with state.lock:
+            assert state.customers[customer_id].personal.last_name == "Svobodova"
+        results = send(None)
+        assert results[0]["status"] == "failed"
+        assert "no way to delete" in results[0]["errors"][0]["detail"]

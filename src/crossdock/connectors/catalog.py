@@ -63,6 +63,11 @@ class VendorSettings(SystemSettings):
         max_length=16,
         description="CML templates layered over the outbound mapping.",
     )
+    mappingVariables: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Values the integration's templates read as $variables (e.g. CareCloud's "
+        "customerSourceId).",
+    )
 
 
 class CroSettings(VendorSettings):

@@ -89,6 +89,13 @@ def record_of(delivery: Delivery) -> dict[str, Any]:
     return dict(rows[0])
 
 
+def map_out(delivery: Delivery, system_id: str, action: str) -> dict[str, Any]:
+    program = outbound_mapping(system_id, delivery.sync_type, action, delivery.settings)
+    return program.apply(
+        record_of(delivery), variables=delivery.settings.get("mappingVariables") or {}
+    )
+
+
 class CroCustomers:
     """Customers to CRO Software: create (``POST /locations/{id}/customers``), update the
     name (the fields CRO lets ``PATCH`` change), and deactivate for a deletion."""
@@ -105,9 +112,7 @@ class CroCustomers:
             if delivery.action == "delete":
                 row = await deactivate_customer(client, int(delivery.external_id or 0))
                 return DeliveryResult(delivery.external_id, row)
-            body = outbound_mapping(
-                "cro", delivery.sync_type, "create_customer", delivery.settings
-            ).apply(record_of(delivery))
+            body = map_out(delivery, "cro", "create_customer")
             if delivery.action == "update" and delivery.external_id:
                 changes = {key: body[key] for key in ("name",) if key in body}
                 changes["is_active"] = True
@@ -117,10 +122,63 @@ class CroCustomers:
             return DeliveryResult(str(created.get("id", created.get("customer_id"))), created)
 
 
+class CareCloudCustomers:
+    """Customers to CareCloud: create (``POST /customers``) and update the customer's
+    ``personal_information``. CareCloud's API cannot delete or deactivate a customer, so a
+    deletion is parked with that reason."""
+
+    async def deliver(self, delivery: Delivery) -> DeliveryResult:
+        from crossdock.connectors.carecloud.actions import (
+            UPDATABLE,
+            create_customer,
+            update_customer,
+        )
+        from crossdock.connectors.carecloud.client import CareCloudClient
+
+        if delivery.action == "delete":
+            raise FixRequest(
+                "CareCloud's API offers no way to delete or deactivate a customer; change its "
+                "state in CareCloud.",
+                field="action",
+            )
+        body = map_out(delivery, "carecloud", "create_customer")
+        async with CareCloudClient(delivery.settings) as client:
+            if delivery.action == "update" and delivery.external_id:
+                info = (body.get("customer") or {}).get("personal_information") or {}
+                changes = {key: value for key, value in info.items() if key in UPDATABLE}
+                updated = await update_customer(client, delivery.external_id, changes)
+                return DeliveryResult(delivery.external_id, updated)
+            customer_id = await create_customer(client, body)
+            return DeliveryResult(customer_id, {"customer_id": customer_id})
+
+
+class CropsterLots:
+    """Stock and products to Cropster green lots: ``importGreenLot`` keyed by ``externalId``
+    (creates or updates, safe to repeat); a deletion sets the lot's weight to 0 (consumed)."""
+
+    async def deliver(self, delivery: Delivery) -> DeliveryResult:
+        from crossdock.connectors.cropster.actions import import_green_lot, set_green_lot_weight
+        from crossdock.connectors.cropster.client import CropsterClient
+
+        async with CropsterClient(delivery.settings) as client:
+            if delivery.action == "delete":
+                await set_green_lot_weight(
+                    client, delivery.external_id or "", {"amount": 0, "unit": "KG"}
+                )
+                return DeliveryResult(delivery.external_id, {"consumed": True})
+            lot = await import_green_lot(client, map_out(delivery, "cropster", "import_green_lot"))
+            return DeliveryResult(str(lot.get("id")), lot)
+
+
 def destination_for(system_id: str, sync_type: str = "") -> Destination | None:
     """The destination driver of a system and sync type, or None while none is built."""
     if system_id == "api":
         return ApiDestination()
-    if (system_id, sync_type) == ("cro", "customers"):
-        return CroCustomers()
-    return None
+    drivers: dict[tuple[str, str], type[CroCustomers | CareCloudCustomers | CropsterLots]] = {
+        ("cro", "customers"): CroCustomers,
+        ("carecloud", "customers"): CareCloudCustomers,
+        ("cropster", "stock"): CropsterLots,
+        ("cropster", "products"): CropsterLots,
+    }
+    driver = drivers.get((system_id, sync_type))
+    return driver() if driver is not None else None

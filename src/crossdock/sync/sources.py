@@ -89,13 +89,14 @@ def open_source(
     if vendor is None:
         raise FixRequest(f"Crossdock cannot pull {sync_type} from {system_id}.", field="syncType")
     program = mapping_for(system_id, sync_type, vendor.stream_name, settings)
+    variables = dict(settings.get("mappingVariables") or {})
     client, stream = vendor.open(settings, transport, tokens, cipher)
 
     def to_record(record: Record) -> dict[str, Any] | None:
         if vendor.deleted(record):
             return None
         try:
-            return program.apply(record)
+            return program.apply(record, variables=variables)
         except CmlError as exc:
             raise MappingFailed(record, exc) from exc
 
