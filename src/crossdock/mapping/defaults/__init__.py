@@ -25,6 +25,9 @@ DEFAULTS: dict[tuple[str, str, str, str], str] = {
     # A product's stock and its master product are sent alike: one lot per record.
     ("cropster", "stock", "out", "import_green_lot"): "cropster_green_lot_out.yaml",
     ("cropster", "products", "out", "import_green_lot"): "cropster_green_lot_out.yaml",
+    ("customtrades", "customers", "in", "customers"): "customtrades_customers_in.yaml",
+    # The same body creates a customer (POST) and updates one (PUT).
+    ("customtrades", "customers", "out", "create_customer"): "customtrades_customers_out.yaml",
 }
 
 
