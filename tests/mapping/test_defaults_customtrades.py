@@ -13,8 +13,10 @@ import pytest
 
 from crossdock.mapping.cml import CmlRuntimeError, compile_template
 from crossdock.mapping.defaults import default_template
+from crossdock.records.merge import flatten
 from crossdock.records.schemas import validate_record
 from crossdock.sandboxes.customtrades import CustomTradesConfig, create_app
+from tests.mapping.cml_helpers import seed_order
 
 pytestmark = pytest.mark.anyio
 
@@ -215,3 +217,146 @@ def test_a_customer_without_a_last_name_is_refused_with_a_reason() -> None:
         to_customtrades.apply({"merchantCustomerId": "1", "name": "Cher"})
     with pytest.raises(CmlRuntimeError, match="Custom Trades needs a first name"):
         to_customtrades.apply({"merchantCustomerId": "1", "email": "a@example.com"})
+
+
+def _rows(order: dict[str, Any]) -> dict[str, Any]:
+    """What the engine gives an orders-out template: the order's data rows, one per line."""
+    return {"rows": flatten(order)}
+
+
+async def test_the_seed_order_becomes_a_job_and_its_invoice() -> None:
+    to_job = compile_template(_template("orders", "out", "create_job"))
+    to_invoice = compile_template(_template("orders", "out", "create_invoice"))
+    order = seed_order()
+    async with _sandbox(records=5) as c:
+        person = {"first_name": "Test", "last_name": "Person"}
+        customer = _data(await c.post(f"{API}/customers", json=person), 201)["uuid"]
+        job_body = to_job.apply(_rows(order), variables={"customerUuid": customer})
+        job = _data(await c.post(f"{API}/jobs", json=job_body), 201)
+        assert job["customer_uuid"] == customer
+        assert job["title"] == "Order order-1 (Amazon)"
+        assert job["status"] == "In Progress"  # partiallyShipped: the work has begun
+        assert job["description"] == (
+            "2 x My Product (Green / S) [abc]\n2 x My Other Product (Blue / S) [def]"
+        )
+        assert (job["service_address1"], job["service_city"], job["service_zip"]) == (
+            "address line 1",
+            "Singapore",
+            "123456",
+        )
+        assert job["customer_notes"] == "Hello"
+        assert job["estimated_amount"] == 100
+
+        variables = {"customerUuid": customer, "jobUuid": job["uuid"]}
+        invoice_body = to_invoice.apply(_rows(order), variables=variables)
+        invoice = _data(await c.post(f"{API}/invoices", json=invoice_body), 201)
+    assert invoice["job_uuid"] == job["uuid"]
+    assert invoice["customer_uuid"] == customer
+    assert invoice["issue_date"] == "2022-01-01"
+    assert [(i["description"], i["quantity"], i["unit_price"]) for i in invoice["line_items"]] == [
+        ("abc: My Product (Green / S)", 2, 25),
+        ("def: My Other Product (Blue / S)", 2, 25),
+        ("Shipping", 1, 8),
+    ]
+    # Prices include tax (taxInclusive): nothing is added on top; the discount of 2 comes off.
+    totals = (invoice["subtotal"], invoice["tax_amount"], invoice["total_amount"])
+    assert totals == (108, 0, 106)
+    assert invoice["notes"] == "Order order-1 (Amazon order Amazon-Order-123)"
+
+
+async def test_an_order_with_tax_on_top_and_a_cancelled_line() -> None:
+    """Tax added by Custom Trades, a line cancelled whole and one in part, prices per line."""
+    order = seed_order()
+    order |= {"taxInclusive": False, "shippingDiscountAmount": 3, "orderDiscountAmount": 0}
+    order["variants"][0] |= {"quantity": 3, "quantityCancelled": 1, "itemPrice": 75}
+    del order["variants"][0]["itemUnitPrice"], order["variants"][0]["itemSalePrice"]
+    order["variants"][1]["itemStatus"] = "cancelled"
+    order["variants"].append(
+        {
+            "systemOrderItemId": "a3",
+            "systemOrderItemNumber": "line-a3",
+            "productName": "Installation",
+            "quantity": 1,
+            "itemUnitPrice": 120.5,
+            "taxRate": 0,
+            "status": "shipped",
+            "publish": True,
+        }
+    )
+    validated, errors = validate_record("orders", order)
+    assert errors == [], errors
+    assert validated is not None
+    to_invoice = compile_template(_template("orders", "out", "create_invoice"))
+    async with _sandbox(records=5) as c:
+        customer = _data(await c.get(f"{API}/customers", params={"limit": 1}), 200)
+        variables = {"customerUuid": customer["customers"][0]["uuid"]}
+        body = to_invoice.apply(_rows(order), variables=variables)
+        assert body["line_items"] == [
+            {
+                "description": "abc: My Product (Green / S)",
+                "quantity": 2,
+                "unit_price": 25,
+                "tax_rate": 10,
+            },
+            {"description": "Installation", "quantity": 1, "unit_price": 120.5, "tax_rate": 0},
+            {"description": "Shipping", "quantity": 1, "unit_price": 5, "tax_rate": 0},
+        ]
+        assert "discount_amount" not in body
+        assert "job_uuid" not in body
+        invoice = _data(await c.post(f"{API}/invoices", json=body), 201)
+    # 2 x 25 at 10 %, 120.50 untaxed, shipping 8 less its discount of 3.
+    totals = (invoice["subtotal"], invoice["tax_amount"], invoice["total_amount"])
+    assert totals == (175.5, 5, 180.5)
+
+
+async def test_an_order_of_one_line_without_variants_or_shipping() -> None:
+    order = {
+        "systemOrderId": "9",
+        "systemOrderNumber": "W-9",
+        "systemOrderItemId": "9-1",
+        "systemOrderItemNumber": "1",
+        "status": "cancelled",
+        "publish": True,
+        "createdAt": "2024-03-05T23:30:00-08:00",
+        "sku": "GUTTER-10",
+        "quantity": 4,
+        "itemPrice": 10,
+        "itemUnitPrice": 2.5,
+        "addresses": {
+            "billing": {"street": "9 Elm St.", "city": "Eugene", "stateCode": "OR", "zip": "97401"}
+        },
+    }
+    to_job = compile_template(_template("orders", "out", "create_job"))
+    to_invoice = compile_template(_template("orders", "out", "create_invoice"))
+    async with _sandbox(records=5) as c:
+        customer = _data(await c.get(f"{API}/customers", params={"limit": 1}), 200)
+        variables = {"customerUuid": customer["customers"][0]["uuid"]}
+        job_body = to_job.apply(_rows(order), variables=variables)
+        # A cancelled order has no job status in Custom Trades: the job keeps (or gets) its own.
+        assert "status" not in job_body
+        assert job_body["title"] == "Order W-9"
+        assert job_body["description"] == "4 x GUTTER-10"
+        job = _data(await c.post(f"{API}/jobs", json=job_body), 201)
+        assert (job["service_address1"], job["service_state"]) == ("9 Elm St.", "OR")
+        invoice_body = to_invoice.apply(
+            _rows(order), variables={**variables, "jobUuid": job["uuid"]}
+        )
+        invoice = _data(await c.post(f"{API}/invoices", json=invoice_body), 201)
+    # The order's own date, in its own time zone.
+    assert invoice["issue_date"] == "2024-03-05"
+    assert invoice["line_items"] == [
+        {
+            "description": "GUTTER-10",
+            "quantity": 4,
+            "unit_price": 2.5,
+            "tax_rate": 0,
+            "amount": 10,
+        },
+    ]
+
+
+def test_orders_need_the_customer_in_custom_trades() -> None:
+    for action in ("create_job", "create_invoice"):
+        program = compile_template(_template("orders", "out", action))
+        with pytest.raises(CmlRuntimeError, match="set the variable customerUuid"):
+            program.apply(_rows(seed_order()))

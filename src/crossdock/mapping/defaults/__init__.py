@@ -28,6 +28,10 @@ DEFAULTS: dict[tuple[str, str, str, str], str] = {
     ("customtrades", "customers", "in", "customers"): "customtrades_customers_in.yaml",
     # The same body creates a customer (POST) and updates one (PUT).
     ("customtrades", "customers", "out", "create_customer"): "customtrades_customers_out.yaml",
+    # Orders out take {"rows": [<data row>, ...]}, one row per line item, and the variables
+    # customerUuid (both) and jobUuid (the invoice).
+    ("customtrades", "orders", "out", "create_job"): "customtrades_job_out.yaml",
+    ("customtrades", "orders", "out", "create_invoice"): "customtrades_invoice_out.yaml",
 }
 
 
