@@ -164,3 +164,76 @@ def test_customers_are_created_and_updated_at_carecloud(api: Api) -> None:
         results = send(None)
         assert results[0]["status"] == "failed"
         assert "no way to delete" in results[0]["errors"][0]["detail"]
+
+
+def test_customers_are_created_updated_and_soft_deleted_at_custom_trades(api: Api) -> None:
+    import httpx
+
+    from tests.connectors.servers import serve
+    from tests.connectors.test_customtrades_stream import API_KEY, ctc_app
+
+    app = ctc_app(records=3)
+    admin = api.admin()
+    company = api.make_company(admin, agencyId="a")["companyId"]
+    base = {
+        "add": False,
+        "delete": False,
+        "meta": {},
+        "syncType": "customers",
+        "companyId": company,
+    }
+    customer = {
+        "merchantCustomerId": "c-7",
+        "firstName": "Omar",
+        "lastName": "Khan",
+        "companyName": "Khan Roofing",
+        "email": "omar@khanroofing.example.com",
+        "phone": "+15551234567",
+    }
+    with serve(app) as url:
+        source = api.client.post(
+            "/integrations",
+            json={**base, "active": True, "get": True, "update": False, "systemId": "api"},
+            headers=admin,
+        ).json()["integrationId"]
+        r = api.client.post(
+            "/integrations",
+            json={
+                **base,
+                "active": True,
+                "get": False,
+                "update": True,
+                "systemId": "customtrades",
+                "systemSettings": {"baseUrl": url, "apiKey": API_KEY},
+            },
+            headers=admin,
+        )
+        assert r.status_code == 201, r.text
+        destination = r.json()["integrationId"]
+        vendor = httpx.Client(
+            base_url=f"{url}/api/v1", headers={"Authorization": f"Bearer {API_KEY}"}
+        )
+
+        def send(record: dict[str, Any] | None) -> dict[str, Any]:
+            api.client.post(
+                "/streams_batch",
+                json={"integrationId": source, "items": [{"id": "c-7", "record": record}]},
+                headers=admin,
+            )
+            api.drain()
+            latest: dict[str, Any] = api.client.get(
+                "/system_results", params={"integrationId": destination}, headers=admin
+            ).json()[0]
+            return latest
+
+        created = send(customer)
+        assert created["status"] == "created", created["errors"]
+        uuid = created["response"]["uuid"]
+        assert vendor.get(f"/customers/{uuid}").json()["data"]["last_name"] == "Khan"
+        assert send({**customer, "lastName": "Khanna"})["status"] == "updated"
+        assert vendor.get(f"/customers/{uuid}").json()["data"]["last_name"] == "Khanna"
+        assert send(None)["status"] == "deleted"
+        assert vendor.get(f"/customers/{uuid}").status_code == 404
+        everyone = vendor.get("/customers", params={"include_deleted": "true", "limit": 100}).json()
+        assert sum(c["email"] == customer["email"] for c in everyone["data"]["customers"]) == 1
+        vendor.close()

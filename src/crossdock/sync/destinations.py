@@ -170,12 +170,38 @@ class CropsterLots:
             return DeliveryResult(str(lot.get("id")), lot)
 
 
+class CustomTradesCustomers:
+    """Customers to Custom Trades CRM: create, update (``PUT``) and soft delete, each with the
+    delivery's idempotency key, so a retried write acts once."""
+
+    async def deliver(self, delivery: Delivery) -> DeliveryResult:
+        from crossdock.connectors.customtrades.actions import create, delete, update
+        from crossdock.connectors.customtrades.client import CustomTradesClient
+
+        key = delivery.idempotency_key
+        async with CustomTradesClient(delivery.settings) as client:
+            if delivery.action == "delete":
+                row = await delete(
+                    client, "customers", delivery.external_id or "", idempotency_key=key
+                )
+                return DeliveryResult(delivery.external_id, row)
+            body = map_out(delivery, "customtrades", "create_customer")
+            if delivery.action == "update" and delivery.external_id:
+                row = await update(
+                    client, "customers", delivery.external_id, body, idempotency_key=key
+                )
+                return DeliveryResult(delivery.external_id, row)
+            row = await create(client, "customers", body, idempotency_key=key)
+            return DeliveryResult(str(row.get("uuid")), row)
+
+
 def destination_for(system_id: str, sync_type: str = "") -> Destination | None:
     """The destination driver of a system and sync type, or None while none is built."""
     if system_id == "api":
         return ApiDestination()
-    drivers: dict[tuple[str, str], type[CroCustomers | CareCloudCustomers | CropsterLots]] = {
+    drivers: dict[tuple[str, str], type[Destination]] = {
         ("cro", "customers"): CroCustomers,
+        ("customtrades", "customers"): CustomTradesCustomers,
         ("carecloud", "customers"): CareCloudCustomers,
         ("cropster", "stock"): CropsterLots,
         ("cropster", "products"): CropsterLots,
