@@ -237,3 +237,66 @@ def test_customers_are_created_updated_and_soft_deleted_at_custom_trades(api: Ap
         everyone = vendor.get("/customers", params={"include_deleted": "true", "limit": 100}).json()
         assert sum(c["email"] == customer["email"] for c in everyone["data"]["customers"]) == 1
         vendor.close()
+
+
+def test_orders_become_a_job_and_an_invoice_at_custom_trades(api: Api) -> None:
+    import copy
+
+    import httpx
+
+    from tests.api.test_records import ORDER
+    from tests.connectors.servers import serve
+    from tests.connectors.test_customtrades_stream import API_KEY, ctc_app
+
+    app = ctc_app(records=3)
+    admin = api.admin()
+    company = api.make_company(admin, agencyId="a")["companyId"]
+    base = {"add": False, "delete": False, "meta": {}, "syncType": "orders", "companyId": company}
+    order = copy.deepcopy(ORDER)
+    order["addresses"]["billing"].update(email="test.person@example.com", phone1="+15551230000")
+    with serve(app) as url:
+        source = api.client.post(
+            "/integrations",
+            json={**base, "active": True, "get": True, "update": False, "systemId": "api"},
+            headers=admin,
+        ).json()["integrationId"]
+        destination = api.client.post(
+            "/integrations",
+            json={
+                **base,
+                "active": True,
+                "get": False,
+                "update": True,
+                "systemId": "customtrades",
+                "systemSettings": {"baseUrl": url, "apiKey": API_KEY},
+            },
+            headers=admin,
+        ).json()["integrationId"]
+        vendor = httpx.Client(
+            base_url=f"{url}/api/v1", headers={"Authorization": f"Bearer {API_KEY}"}
+        )
+
+        def send(record: dict[str, Any] | None) -> dict[str, Any]:
+            api.client.post(
+                "/streams_batch",
+                json={"integrationId": source, "items": [{"id": "o1", "record": record}]},
+                headers=admin,
+            )
+            api.drain()
+            latest: dict[str, Any] = api.client.get(
+                "/system_results", params={"integrationId": destination}, headers=admin
+            ).json()[0]
+            return latest
+
+        created = send(order)
+        assert created["status"] == "created", created["errors"]
+        job, invoice = created["response"]["job"], created["response"]["invoice"]
+        assert vendor.get(f"/jobs/{job['uuid']}").status_code == 200
+        lines = vendor.get(f"/invoices/{invoice['uuid']}").json()["data"]
+        assert lines["job_uuid"] == job["uuid"]
+        shipped = {**order, "status": "shipped"}
+        assert send(shipped)["status"] == "updated"
+        assert vendor.get(f"/jobs/{job['uuid']}").json()["data"]["status"] == "Complete"
+        assert send(None)["status"] == "deleted"
+        assert vendor.get(f"/jobs/{job['uuid']}").status_code == 404
+        vendor.close()

@@ -89,10 +89,20 @@ def record_of(delivery: Delivery) -> dict[str, Any]:
     return dict(rows[0])
 
 
-def map_out(delivery: Delivery, system_id: str, action: str) -> dict[str, Any]:
+def map_out(
+    delivery: Delivery,
+    system_id: str,
+    action: str,
+    *,
+    source: dict[str, Any] | None = None,
+    variables: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The payload for ``action``: ``source`` (default: the record's single row) mapped by the
+    outbound template, with the integration's ``mappingVariables`` and ``variables``."""
     program = outbound_mapping(system_id, delivery.sync_type, action, delivery.settings)
     return program.apply(
-        record_of(delivery), variables=delivery.settings.get("mappingVariables") or {}
+        record_of(delivery) if source is None else source,
+        variables={**(delivery.settings.get("mappingVariables") or {}), **(variables or {})},
     )
 
 
@@ -195,6 +205,97 @@ class CustomTradesCustomers:
             return DeliveryResult(str(row.get("uuid")), row)
 
 
+class CustomTradesOrders:
+    """Orders to Custom Trades CRM as a job and its invoice.
+
+    The job's customer is the variable ``customerUuid`` when the integration sets it; otherwise
+    a customer made from the order's billing address (name, email, phone), created with a key
+    derived from the order's customer id, so one merchant customer becomes one Custom Trades
+    customer within the vendor's 24-hour idempotency window. Updates ``PUT`` the job and the
+    invoice; a deletion soft-deletes both. Every write carries a key derived from the
+    delivery's, so a retried delivery acts once.
+    """
+
+    async def deliver(self, delivery: Delivery) -> DeliveryResult:
+        from crossdock.connectors.customtrades.actions import create, delete, update
+        from crossdock.connectors.customtrades.client import CustomTradesClient
+
+        key = delivery.idempotency_key
+        rows = (delivery.payload or {}).get("data") or []
+        async with CustomTradesClient(delivery.settings) as client:
+            if delivery.action == "delete":
+                job_uuid, _, invoice_uuid = (delivery.external_id or "").partition(":")
+                await delete(client, "jobs", job_uuid, idempotency_key=f"{key}-job")
+                if invoice_uuid:
+                    await delete(client, "invoices", invoice_uuid, idempotency_key=f"{key}-inv")
+                return DeliveryResult(delivery.external_id, {"deleted": True})
+            customer = await self._customer(client, delivery, rows, create)
+            job = map_out(
+                delivery,
+                "customtrades",
+                "create_job",
+                source={"rows": rows},
+                variables={"customerUuid": customer},
+            )
+            if delivery.action == "update" and delivery.external_id:
+                job_uuid, _, invoice_uuid = delivery.external_id.partition(":")
+                job_row = await update(client, "jobs", job_uuid, job, idempotency_key=f"{key}-job")
+            else:
+                job_row = await create(client, "jobs", job, idempotency_key=f"{key}-job")
+                job_uuid, invoice_uuid = str(job_row.get("uuid")), ""
+            invoice = map_out(
+                delivery,
+                "customtrades",
+                "create_invoice",
+                source={"rows": rows},
+                variables={"customerUuid": customer, "jobUuid": job_uuid},
+            )
+            if invoice_uuid:
+                invoice_row = await update(
+                    client, "invoices", invoice_uuid, invoice, idempotency_key=f"{key}-inv"
+                )
+            else:
+                invoice_row = await create(
+                    client, "invoices", invoice, idempotency_key=f"{key}-inv"
+                )
+                invoice_uuid = str(invoice_row.get("uuid"))
+            return DeliveryResult(
+                f"{job_uuid}:{invoice_uuid}", {"job": job_row, "invoice": invoice_row}
+            )
+
+    async def _customer(self, client: Any, delivery: Delivery, rows: list[Any], create: Any) -> str:
+        """The job's customer in Custom Trades (see the class docstring)."""
+        given = (delivery.settings.get("mappingVariables") or {}).get("customerUuid")
+        if given:
+            return str(given)
+        first = rows[0] if rows else {}
+        billing = ((first.get("addresses") or {}).get("billing")) or {}
+        customer = {
+            "merchantCustomerId": str(first.get("customerId") or delivery.cresco_id),
+            "name": billing.get("name") or billing.get("company"),
+            "companyName": billing.get("company"),
+            "email": billing.get("email"),
+            "phone": billing.get("phone1"),
+        }
+        body = _customer_body(delivery, customer)
+        owner = customer["merchantCustomerId"]
+        row = await create(
+            client,
+            "customers",
+            body,
+            idempotency_key=f"crossdock-customer-{delivery.integration_id}-{owner}"[:255],
+        )
+        return str(row.get("uuid"))
+
+
+def _customer_body(delivery: Delivery, customer: dict[str, Any]) -> dict[str, Any]:
+    program = outbound_mapping("customtrades", "customers", "create_customer", delivery.settings)
+    return program.apply(
+        {k: v for k, v in customer.items() if v},
+        variables=delivery.settings.get("mappingVariables") or {},
+    )
+
+
 def destination_for(system_id: str, sync_type: str = "") -> Destination | None:
     """The destination driver of a system and sync type, or None while none is built."""
     if system_id == "api":
@@ -202,6 +303,7 @@ def destination_for(system_id: str, sync_type: str = "") -> Destination | None:
     drivers: dict[tuple[str, str], type[Destination]] = {
         ("cro", "customers"): CroCustomers,
         ("customtrades", "customers"): CustomTradesCustomers,
+        ("customtrades", "orders"): CustomTradesOrders,
         ("carecloud", "customers"): CareCloudCustomers,
         ("cropster", "stock"): CropsterLots,
         ("cropster", "products"): CropsterLots,
