@@ -48,6 +48,7 @@ def test_demo_once_sets_up_a_hub_you_can_log_in_to(env: Path) -> None:
         assert result.exit_code == 0, result.output
     assert DEMO_CLIENT_ID in result.output
     assert DEMO_USERS[1].username in result.output
+    assert "What moved where" in result.output
     with TestClient(create_app(load_settings(database_url=f"sqlite:///{db}"))) as client:
         user = DEMO_USERS[2]
         r = client.post(
@@ -62,6 +63,15 @@ def test_demo_once_sets_up_a_hub_you_can_log_in_to(env: Path) -> None:
     engine = sa.create_engine(f"sqlite:///{db}")
     with engine.connect() as conn:
         assert conn.execute(sa.text("select count(*) from users")).scalar() == 3
+        # the syncs ran: sandboxes' records arrived and were published, once
+        published = conn.execute(
+            sa.text("select count(*) from publish_jobs where status = 'done'")
+        ).scalar()
+        assert published > 100
+        assert (
+            conn.execute(sa.text("select count(*) from channel_payloads where current")).scalar()
+            == published
+        )
     engine.dispose()
 
 

@@ -1,4 +1,5 @@
-"""``crossdock demo``: an embedded hub with a sample agency, merchant, integration and users.
+"""``crossdock demo``: an embedded hub with a sample agency, merchant, integrations and users,
+the four vendor sandboxes in the same process, and the merchant's syncs run between them.
 
 Running it twice is safe: what exists already is left as it is.
 """
@@ -13,6 +14,7 @@ from rich.table import Table
 
 from crossdock.auth.roles import Role
 from crossdock.bootstrap import add_user, bootstrap
+from crossdock.demo_flows import run_flows, set_up_flows, start_sandboxes, stop_sandboxes, summary
 from crossdock.hub import Hub
 from crossdock.settings import load_settings
 from crossdock.store import migrate
@@ -143,6 +145,11 @@ def run_demo(console: Console, *, once: bool, host: str, port: int, database_url
     migrate.upgrade(hub.engine)
     bootstrap(hub)
     seed_demo(hub)
+    sandboxes = start_sandboxes()
+    set_up_flows(hub, sandboxes, DEMO_COMPANY_ID, DEMO_AGENCY_ID)
+    console.print("sandboxes: " + "  ".join(f"{s.name} {s.url}" for s in sandboxes.values()))
+    run_flows(hub, console, DEMO_INTEGRATION_ID)
+    console.print(summary(hub, DEMO_INTEGRATION_ID))
 
     base = f"http://{host}:{port}"
     table = Table(title="Crossdock demo: log in with POST /auth/login")
@@ -168,6 +175,7 @@ def run_demo(console: Console, *, once: bool, host: str, port: int, database_url
         f"API docs: {base}/docs"
     )
     if once:
+        stop_sandboxes(sandboxes)
         hub.close()
         return
     import uvicorn
@@ -185,4 +193,5 @@ def run_demo(console: Console, *, once: bool, host: str, port: int, database_url
             http=ReasonPhraseH11Protocol,
         )
     finally:
+        stop_sandboxes(sandboxes)
         hub.close()
