@@ -251,10 +251,17 @@ def claim(
 async def deliver_all(
     deliveries: Sequence[Delivery], resolve: Any = destination_for
 ) -> list[Outcome]:
-    """Deliver concurrently across destinations; each delivery's failure is its own."""
+    """Deliver concurrently across destinations; each delivery's failure is its own. One
+    destination per system and sync type serves the batch, so its vendor clients are opened
+    once per integration and closed at the end."""
+    destinations: dict[tuple[str, str], Destination | None] = {}
+    for delivery in deliveries:
+        kind = (delivery.system_id, delivery.sync_type)
+        if kind not in destinations:
+            destinations[kind] = resolve(*kind)
 
     async def one(delivery: Delivery) -> Outcome:
-        destination: Destination | None = resolve(delivery.system_id, delivery.sync_type)
+        destination = destinations[(delivery.system_id, delivery.sync_type)]
         if destination is None:
             error = CrossdockError(
                 f"Publishing to {delivery.system_id} is not built yet; the job is parked "
@@ -268,7 +275,12 @@ async def deliver_all(
         except CmlError as exc:
             return Outcome(delivery, error=FixRequest(f"The record could not be mapped: {exc}"))
 
-    return list(await asyncio.gather(*(one(d) for d in deliveries)))
+    try:
+        return list(await asyncio.gather(*(one(d) for d in deliveries)))
+    finally:
+        for destination in destinations.values():
+            if destination is not None:
+                await destination.aclose()
 
 
 def backoff(attempts: int) -> timedelta:
