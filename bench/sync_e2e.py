@@ -144,23 +144,17 @@ def main() -> None:
     outcome = asyncio.run(pull(hub, source))
     pulled = time.perf_counter() - started
     if args.workers:
-        done_sql = sa.text("select count(*) from publish_jobs where status in ('done', 'failed')")
         while True:
             with hub.engine.connect() as conn:
-                pending = conn.execute(
-                    sa.text("select count(*) from ingest_items where status = 'pending'")
+                waiting = conn.execute(
+                    sa.text(
+                        "select (select count(*) from ingest_items where status = 'pending')"
+                        " + (select count(*) from publish_jobs"
+                        "    where status in ('pending', 'sending'))"
+                    )
                 ).scalar()
-                done = conn.execute(done_sql).scalar()
-            if not pending and done >= outcome.records - 1:
-                with hub.engine.connect() as conn:
-                    left = conn.execute(
-                        sa.text(
-                            "select count(*) from publish_jobs"
-                            " where status in ('pending', 'sending')"
-                        )
-                    ).scalar()
-                if not left:
-                    break
+            if not waiting:
+                break
             time.sleep(0.5)
         for worker in workers:
             worker.terminate()
