@@ -1,12 +1,81 @@
-"""Publishing to a vendor: customers sent through POST /streams_batch reach the CRO Software
-sandbox, mapped by the default outbound template: created, renamed, then deactivated."""
+"""Publishing to vendors: records sent through POST /streams_batch reach the vendor sandboxes,
+mapped by the default outbound templates: created, updated, then deleted (or refused where the
+vendor cannot delete)."""
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass
 from typing import Any
 
+import httpx
+
 from tests.api.conftest import Api
-from tests.connectors.servers import cro_app, cro_serve, cro_settings
+from tests.api.test_records import ORDER
+from tests.connectors.servers import cro_app, cro_serve, cro_settings, serve
+from tests.connectors.test_carecloud_support import carecloud_app, carecloud_settings
+from tests.connectors.test_customtrades_stream import API_KEY, ctc_app
+
+
+@dataclass
+class Flow:
+    """A merchant with an ``api`` source publishing ``sync_type`` to one vendor destination."""
+
+    api: Api
+    headers: dict[str, str]
+    source: str
+    destination: str
+
+    def send(self, object_id: str, record: dict[str, Any] | None) -> dict[str, Any]:
+        """Send one record (None deletes), run the jobs, answer the destination's latest result."""
+        r = self.api.client.post(
+            "/streams_batch",
+            json={"integrationId": self.source, "items": [{"id": object_id, "record": record}]},
+            headers=self.headers,
+        )
+        assert r.status_code == 200, r.text
+        self.api.drain()
+        latest: dict[str, Any] = self.api.client.get(
+            "/system_results", params={"integrationId": self.destination}, headers=self.headers
+        ).json()[0]
+        return latest
+
+    def history(self, path: str) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.api.client.get(path, headers=self.headers).json()
+        return result
+
+
+def flow(api: Api, sync_type: str, system_id: str, settings: dict[str, Any]) -> Flow:
+    headers = api.admin()
+    company = api.make_company(headers, agencyId="a")["companyId"]
+    base = {
+        "add": False,
+        "delete": False,
+        "meta": {},
+        "syncType": sync_type,
+        "companyId": company,
+        "active": True,
+    }
+    r = api.client.post(
+        "/integrations",
+        json={**base, "get": True, "update": False, "systemId": "api"},
+        headers=headers,
+    )
+    source = r.json()["integrationId"]
+    r = api.client.post(
+        "/integrations",
+        json={
+            **base,
+            "get": False,
+            "update": True,
+            "systemId": system_id,
+            "systemSettings": settings,
+        },
+        headers=headers,
+    )
+    assert r.status_code == 201, r.text
+    return Flow(api, headers, source, r.json()["integrationId"])
+
 
 CUSTOMER: dict[str, Any] = {
     "merchantCustomerId": "c-1",
@@ -26,91 +95,36 @@ CUSTOMER: dict[str, Any] = {
 }
 
 
-def cro_customer(app: Any, customer_id: int) -> Any:
-    state = app.state.sandbox.state
-    with state.lock:
-        return state.tenant(state.tenant_id).customers[customer_id]
-
-
 def test_customers_are_created_renamed_and_deactivated_at_cro(api: Api) -> None:
     app = cro_app(records=3)
-    admin = api.admin()
-    company = api.make_company(admin, agencyId="a")["companyId"]
-    base = {
-        "add": False,
-        "delete": False,
-        "meta": {},
-        "syncType": "customers",
-        "companyId": company,
-    }
+    state = app.state.sandbox.state
+
+    def at_cro(customer_id: int) -> Any:
+        with state.lock:
+            return state.tenant(state.tenant_id).customers[customer_id]
+
     with cro_serve(app) as url:
-        source = api.client.post(
-            "/integrations",
-            json={**base, "active": True, "get": True, "update": False, "systemId": "api"},
-            headers=admin,
-        ).json()["integrationId"]
-        r = api.client.post(
-            "/integrations",
-            json={
-                **base,
-                "active": True,
-                "get": False,
-                "update": True,
-                "systemId": "cro",
-                "systemSettings": cro_settings(app, url),
-            },
-            headers=admin,
-        )
-        assert r.status_code == 201, r.text
-        destination = r.json()["integrationId"]
-
-        def send(record: dict[str, Any] | None) -> None:
-            r = api.client.post(
-                "/streams_batch",
-                json={"integrationId": source, "items": [{"id": "c-1", "record": record}]},
-                headers=admin,
-            )
-            assert r.status_code == 200
-            api.drain()
-
-        send(CUSTOMER)
-        [created] = api.client.get(
-            "/system_results", params={"integrationId": destination}, headers=admin
-        ).json()
+        cro = flow(api, "customers", "cro", cro_settings(app, url))
+        created = cro.send("c-1", CUSTOMER)
         assert created["status"] == "created", created["errors"]
         customer_id = created["response"]["id"]
-        assert cro_customer(app, customer_id).name == "Harbor Coffee Roasters"
-
-        send({**CUSTOMER, "companyName": "Harbor Roasters"})
-        assert cro_customer(app, customer_id).name == "Harbor Roasters"
-
-        send(None)
-        assert cro_customer(app, customer_id).is_active is False
-        results = api.client.get(
-            f"/system_results/{created['crescoId']}/{destination}/history", headers=admin
-        ).json()
-        assert [r["status"] for r in results] == ["deleted", "updated", "created"]
-        payloads = api.client.get(
-            f"/publish/{destination}/{created['crescoId']}/history", headers=admin
-        ).json()
-        assert [p["action"] for p in payloads] == ["delete", "update", "create"]
+        assert at_cro(customer_id).name == "Harbor Coffee Roasters"
+        assert (
+            cro.send("c-1", {**CUSTOMER, "companyName": "Harbor Roasters"})["status"] == "updated"
+        )
+        assert at_cro(customer_id).name == "Harbor Roasters"
+        assert cro.send("c-1", None)["status"] == "deleted"
+        assert at_cro(customer_id).is_active is False
+    results = cro.history(f"/system_results/{created['crescoId']}/{cro.destination}/history")
+    assert [r["status"] for r in results] == ["deleted", "updated", "created"]
+    payloads = cro.history(f"/publish/{cro.destination}/{created['crescoId']}/history")
+    assert [p["action"] for p in payloads] == ["delete", "update", "create"]
 
 
 def test_customers_are_created_and_updated_at_carecloud(api: Api) -> None:
-    from tests.connectors.servers import serve
-    from tests.connectors.test_carecloud_support import carecloud_app, carecloud_settings
-
     app = carecloud_app(records=3)
-    source_id = app.state.sandbox.state.credentials()["customer_source_id"]
-    admin = api.admin()
-    company = api.make_company(admin, agencyId="a")["companyId"]
-    base = {
-        "add": False,
-        "delete": False,
-        "meta": {},
-        "syncType": "customers",
-        "companyId": company,
-    }
+    state = app.state.sandbox.state
+    source_id = state.credentials()["customer_source_id"]
     customer = {
         "merchantCustomerId": "c-9",
         "firstName": "Jana",
@@ -118,70 +132,22 @@ def test_customers_are_created_and_updated_at_carecloud(api: Api) -> None:
         "email": "jana.novak@example.com",
     }
     with serve(app) as url:
-        source = api.client.post(
-            "/integrations",
-            json={**base, "active": True, "get": True, "update": False, "systemId": "api"},
-            headers=admin,
-        ).json()["integrationId"]
         settings = carecloud_settings(url, mappingVariables={"customerSourceId": source_id})
-        r = api.client.post(
-            "/integrations",
-            json={
-                **base,
-                "active": True,
-                "get": False,
-                "update": True,
-                "systemId": "carecloud",
-                "systemSettings": settings,
-            },
-            headers=admin,
-        )
-        assert r.status_code == 201, r.text
-        destination = r.json()["integrationId"]
-
-        def send(record: dict[str, Any] | None) -> list[dict[str, Any]]:
-            api.client.post(
-                "/streams_batch",
-                json={"integrationId": source, "items": [{"id": "c-9", "record": record}]},
-                headers=admin,
-            )
-            api.drain()
-            results: list[dict[str, Any]] = api.client.get(
-                "/system_results", params={"integrationId": destination}, headers=admin
-            ).json()
-            return results
-
-        [created] = send(customer)
+        carecloud = flow(api, "customers", "carecloud", settings)
+        created = carecloud.send("c-9", customer)
         assert created["status"] == "created", created["errors"]
         customer_id = created["response"]["customer_id"]
-        state = app.state.sandbox.state
         with state.lock:
             assert state.customers[customer_id].personal.last_name == "Novak"
-        results = send({**customer, "lastName": "Svobodova"})
-        assert results[0]["status"] == "updated", results[0]
+        assert carecloud.send("c-9", {**customer, "lastName": "Svobodova"})["status"] == "updated"
         with state.lock:
             assert state.customers[customer_id].personal.last_name == "Svobodova"
-        results = send(None)
-        assert results[0]["status"] == "failed"
-        assert "no way to delete" in results[0]["errors"][0]["detail"]
+        refused = carecloud.send("c-9", None)
+        assert refused["status"] == "failed"
+        assert "no way to delete" in refused["errors"][0]["detail"]
 
 
 def test_customers_are_created_updated_and_soft_deleted_at_custom_trades(api: Api) -> None:
-    import httpx
-
-    from tests.connectors.servers import serve
-    from tests.connectors.test_customtrades_stream import API_KEY, ctc_app
-
-    app = ctc_app(records=3)
-    admin = api.admin()
-    company = api.make_company(admin, agencyId="a")["companyId"]
-    base = {
-        "add": False,
-        "delete": False,
-        "meta": {},
-        "syncType": "customers",
-        "companyId": company,
-    }
     customer = {
         "merchantCustomerId": "c-7",
         "firstName": "Omar",
@@ -190,113 +156,40 @@ def test_customers_are_created_updated_and_soft_deleted_at_custom_trades(api: Ap
         "email": "omar@khanroofing.example.com",
         "phone": "+15551234567",
     }
-    with serve(app) as url:
-        source = api.client.post(
-            "/integrations",
-            json={**base, "active": True, "get": True, "update": False, "systemId": "api"},
-            headers=admin,
-        ).json()["integrationId"]
-        r = api.client.post(
-            "/integrations",
-            json={
-                **base,
-                "active": True,
-                "get": False,
-                "update": True,
-                "systemId": "customtrades",
-                "systemSettings": {"baseUrl": url, "apiKey": API_KEY},
-            },
-            headers=admin,
-        )
-        assert r.status_code == 201, r.text
-        destination = r.json()["integrationId"]
-        vendor = httpx.Client(
+    with serve(ctc_app(records=3)) as url:
+        ctc = flow(api, "customers", "customtrades", {"baseUrl": url, "apiKey": API_KEY})
+        with httpx.Client(
             base_url=f"{url}/api/v1", headers={"Authorization": f"Bearer {API_KEY}"}
-        )
-
-        def send(record: dict[str, Any] | None) -> dict[str, Any]:
-            api.client.post(
-                "/streams_batch",
-                json={"integrationId": source, "items": [{"id": "c-7", "record": record}]},
-                headers=admin,
-            )
-            api.drain()
-            latest: dict[str, Any] = api.client.get(
-                "/system_results", params={"integrationId": destination}, headers=admin
-            ).json()[0]
-            return latest
-
-        created = send(customer)
-        assert created["status"] == "created", created["errors"]
-        uuid = created["response"]["uuid"]
-        assert vendor.get(f"/customers/{uuid}").json()["data"]["last_name"] == "Khan"
-        assert send({**customer, "lastName": "Khanna"})["status"] == "updated"
-        assert vendor.get(f"/customers/{uuid}").json()["data"]["last_name"] == "Khanna"
-        assert send(None)["status"] == "deleted"
-        assert vendor.get(f"/customers/{uuid}").status_code == 404
-        everyone = vendor.get("/customers", params={"include_deleted": "true", "limit": 100}).json()
-        assert sum(c["email"] == customer["email"] for c in everyone["data"]["customers"]) == 1
-        vendor.close()
+        ) as vendor:
+            created = ctc.send("c-7", customer)
+            assert created["status"] == "created", created["errors"]
+            uuid = created["response"]["uuid"]
+            assert vendor.get(f"/customers/{uuid}").json()["data"]["last_name"] == "Khan"
+            assert ctc.send("c-7", {**customer, "lastName": "Khanna"})["status"] == "updated"
+            assert vendor.get(f"/customers/{uuid}").json()["data"]["last_name"] == "Khanna"
+            assert ctc.send("c-7", None)["status"] == "deleted"
+            assert vendor.get(f"/customers/{uuid}").status_code == 404
+            everyone = vendor.get("/customers", params={"include_deleted": "true", "limit": 100})
+            emails = [c["email"] for c in everyone.json()["data"]["customers"]]
+            assert emails.count(customer["email"]) == 1
 
 
 def test_orders_become_a_job_and_an_invoice_at_custom_trades(api: Api) -> None:
-    import copy
-
-    import httpx
-
-    from tests.api.test_records import ORDER
-    from tests.connectors.servers import serve
-    from tests.connectors.test_customtrades_stream import API_KEY, ctc_app
-
-    app = ctc_app(records=3)
-    admin = api.admin()
-    company = api.make_company(admin, agencyId="a")["companyId"]
-    base = {"add": False, "delete": False, "meta": {}, "syncType": "orders", "companyId": company}
     order = copy.deepcopy(ORDER)
     order["addresses"]["billing"].update(email="test.person@example.com", phone1="+15551230000")
-    with serve(app) as url:
-        source = api.client.post(
-            "/integrations",
-            json={**base, "active": True, "get": True, "update": False, "systemId": "api"},
-            headers=admin,
-        ).json()["integrationId"]
-        destination = api.client.post(
-            "/integrations",
-            json={
-                **base,
-                "active": True,
-                "get": False,
-                "update": True,
-                "systemId": "customtrades",
-                "systemSettings": {"baseUrl": url, "apiKey": API_KEY},
-            },
-            headers=admin,
-        ).json()["integrationId"]
-        vendor = httpx.Client(
+    with serve(ctc_app(records=3)) as url:
+        ctc = flow(api, "orders", "customtrades", {"baseUrl": url, "apiKey": API_KEY})
+        with httpx.Client(
             base_url=f"{url}/api/v1", headers={"Authorization": f"Bearer {API_KEY}"}
-        )
-
-        def send(record: dict[str, Any] | None) -> dict[str, Any]:
-            api.client.post(
-                "/streams_batch",
-                json={"integrationId": source, "items": [{"id": "o1", "record": record}]},
-                headers=admin,
+        ) as vendor:
+            created = ctc.send("o1", order)
+            assert created["status"] == "created", created["errors"]
+            job, invoice = created["response"]["job"], created["response"]["invoice"]
+            assert vendor.get(f"/jobs/{job['uuid']}").status_code == 200
+            assert (
+                vendor.get(f"/invoices/{invoice['uuid']}").json()["data"]["job_uuid"] == job["uuid"]
             )
-            api.drain()
-            latest: dict[str, Any] = api.client.get(
-                "/system_results", params={"integrationId": destination}, headers=admin
-            ).json()[0]
-            return latest
-
-        created = send(order)
-        assert created["status"] == "created", created["errors"]
-        job, invoice = created["response"]["job"], created["response"]["invoice"]
-        assert vendor.get(f"/jobs/{job['uuid']}").status_code == 200
-        lines = vendor.get(f"/invoices/{invoice['uuid']}").json()["data"]
-        assert lines["job_uuid"] == job["uuid"]
-        shipped = {**order, "status": "shipped"}
-        assert send(shipped)["status"] == "updated"
-        assert vendor.get(f"/jobs/{job['uuid']}").json()["data"]["status"] == "Complete"
-        assert send(None)["status"] == "deleted"
-        assert vendor.get(f"/jobs/{job['uuid']}").status_code == 404
-        vendor.close()
+            assert ctc.send("o1", {**order, "status": "shipped"})["status"] == "updated"
+            assert vendor.get(f"/jobs/{job['uuid']}").json()["data"]["status"] == "Complete"
+            assert ctc.send("o1", None)["status"] == "deleted"
+            assert vendor.get(f"/jobs/{job['uuid']}").status_code == 404
