@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
@@ -10,8 +13,9 @@ from sqlalchemy.orm import Session
 from crossdock.api.listing import list_response
 from crossdock.auth.roles import Principal
 from crossdock.errors import NotFound
+from crossdock.hub import Hub
 from crossdock.store import listings
-from crossdock.store.history import describe_version
+from crossdock.store.history import describe_version, record_version
 from crossdock.store.tables import Version
 
 
@@ -39,4 +43,31 @@ def history_response(
         request,
         describe_version,
         [Version.resource == resource, Version.resource_id == resource_id],
+    )
+
+
+def record_change(
+    session: Session,
+    hub: Hub,
+    actor: Principal,
+    resource: str,
+    resource_id: str,
+    action: str,
+    state: Callable[[], dict[str, Any]],
+    *,
+    agency_id: str | None,
+    company_id: str | None,
+) -> None:
+    """A version of a company, integration or user after ``action``: its full new state (a
+    deletion's is null), who changed it, and whose tenancy it belongs to."""
+    record_version(
+        session,
+        resource,
+        resource_id,
+        action,
+        actor=actor.username,
+        state=None if action == "delete" else state(),
+        at=hub.clock(),
+        agency_id=agency_id,
+        company_id=company_id,
     )

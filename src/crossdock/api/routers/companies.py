@@ -11,14 +11,13 @@ from pydantic import Field
 from sqlalchemy import exists, select
 
 from crossdock.api.deps import CurrentUser, HubDep, SessionDep
-from crossdock.api.history import history_response
+from crossdock.api.history import history_response, record_change
 from crossdock.api.listing import iso, list_response
 from crossdock.api.models import Country, NonEmpty, StrictModel
 from crossdock.api.scope import tenancy
 from crossdock.auth.roles import Principal, Role
 from crossdock.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from crossdock.store import listings
-from crossdock.store.history import record_version
 from crossdock.store.tables import Company, Integration
 
 router = APIRouter(prefix="/companies", tags=["companies"])
@@ -99,14 +98,14 @@ def _check_agency_level(
 def _version(
     session: SessionDep, hub: HubDep, user: Principal, company: Company, action: str
 ) -> None:
-    record_version(
+    record_change(
         session,
+        hub,
+        user,
         "company",
         company.company_id,
         action,
-        actor=user.username,
-        state=None if action == "delete" else describe(company),
-        at=hub.clock(),
+        lambda: describe(company),
         agency_id=company.agency_id,
         company_id=company.company_id,
     )

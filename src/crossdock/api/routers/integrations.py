@@ -19,7 +19,7 @@ from pydantic import Field, ValidationError
 from sqlalchemy import select
 
 from crossdock.api.deps import CurrentUser, HubDep, SessionDep
-from crossdock.api.history import history_response
+from crossdock.api.history import history_response, record_change
 from crossdock.api.listing import iso, list_response
 from crossdock.api.models import NonEmpty, StrictModel
 from crossdock.api.routers.companies import visible_company
@@ -30,7 +30,6 @@ from crossdock.crypto import REDACTED, redact
 from crossdock.errors import CrossdockError, Forbidden, NotFound, ValidationFailed
 from crossdock.hub import Hub
 from crossdock.store import listings
-from crossdock.store.history import record_version
 from crossdock.store.pulls import PullState
 from crossdock.store.tables import Integration
 from crossdock.sync.pull import describe as describe_pull
@@ -246,14 +245,14 @@ def _apply(
 def _version(
     session: SessionDep, hub: HubDep, user: Principal, integration: Integration, action: str
 ) -> None:
-    record_version(
+    record_change(
         session,
+        hub,
+        user,
         "integration",
         integration.integration_id,
         action,
-        actor=user.username,
-        state=None if action == "delete" else describe(hub, integration),
-        at=hub.clock(),
+        lambda: describe(hub, integration),
         agency_id=integration.agency_id,
         company_id=integration.company_id,
     )

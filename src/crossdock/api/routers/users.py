@@ -12,7 +12,7 @@ from pydantic import Field
 from sqlalchemy import select
 
 from crossdock.api.deps import CurrentUser, HubDep, SessionDep
-from crossdock.api.history import history_response
+from crossdock.api.history import history_response, record_change
 from crossdock.api.listing import iso, list_response
 from crossdock.api.models import Identifier, NonEmpty, StrictModel
 from crossdock.api.routers.companies import visible_company
@@ -25,7 +25,6 @@ from crossdock.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from crossdock.hub import Hub
 from crossdock.mail import queue_email
 from crossdock.store import listings
-from crossdock.store.history import record_version
 from crossdock.store.tables import User
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -151,14 +150,14 @@ def _placement(
 
 
 def _version(session: SessionDep, hub: Hub, caller: Principal, user: User, action: str) -> None:
-    record_version(
+    record_change(
         session,
+        hub,
+        caller,
         "user",
         user.username,
         action,
-        actor=caller.username,
-        state=None if action == "delete" else describe(user),
-        at=hub.clock(),
+        lambda: describe(user),
         agency_id=user.agency_id,
         company_id=user.company_id,
     )
