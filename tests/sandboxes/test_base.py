@@ -65,6 +65,12 @@ def make_app(**config: Any) -> FastAPI:
             return JSONResponse({"tiny_error": 401}, status_code=401)
         return JSONResponse({"items": state.items[:3]})
 
+    @app.post("/items")
+    def add_item(name: str) -> JSONResponse:
+        with state.lock:
+            state.items.append(name)
+        return JSONResponse({"item": name}, status_code=201)
+
     return install_sandbox(app, Sandbox(state))
 
 
@@ -166,3 +172,61 @@ def test_parse_compact_and_json_faults() -> None:
         parse_faults("explode")
     with pytest.raises(ValueError, match="key=value"):
         parse_faults("error:rate")
+
+
+async def test_lose_response_applies_the_write_then_cuts_the_connection() -> None:
+    app = make_app(records=2)
+    async with client(app) as c:
+        rule = {"kind": "lose_response", "method": "POST", "route": "/items", "count": 1}
+        r = await c.post("/_sandbox/faults", json=rule)
+        assert r.json()["rule"]["answer"] == "drop"
+        with pytest.raises(Exception, match="dropped"):
+            await c.post("/items", params={"name": "landed"})
+        assert (await c.post("/items", params={"name": "answered"})).status_code == 201
+        listed = (await c.get("/_sandbox/")).json()
+        assert listed["counts"] == {"items": 4}  # both writes are there
+        lost, answered = (await c.get("/_sandbox/requests")).json()
+        assert lost["faults"] == ["lose_response"]
+        assert (lost["status"], lost["served_status"]) == (200, 201)
+        assert (answered["faults"], answered["status"], answered["served_status"]) == ([], 201, 201)
+        assert listed["faults"][0]["fired"] == 1
+
+
+async def test_lose_response_can_answer_a_gateway_error_in_the_vendor_format() -> None:
+    app = make_app(records=0, faults=parse_faults("lose_response:answer=error,status=504@POST /*"))
+    async with client(app) as c:
+        r = await c.post("/items", params={"name": "landed"})
+        assert r.status_code == 504
+        assert r.json() == {"tiny_error": 504}  # not the vendor's 201 body
+        assert r.headers["x-tiny"] == "1"
+        assert (await c.get("/items", params={"authorization": "good"})).json() == {
+            "items": ["landed"]
+        }
+        recorded = (await c.get("/_sandbox/requests")).json()
+        assert [(x["method"], x["status"], x["served_status"]) for x in recorded] == [
+            ("POST", 504, 201),
+            ("GET", 200, 200),
+        ]
+
+
+async def test_faults_answering_before_the_vendor_record_that_it_never_ran() -> None:
+    app = make_app(records=0, faults=[FaultRule(kind="error", status=502, count=1)])
+    async with client(app) as c:
+        assert (await c.post("/items", params={"name": "refused"})).status_code == 502
+        assert (await c.get("/_sandbox/")).json()["counts"] == {"items": 0}
+        [recorded] = (await c.get("/_sandbox/requests")).json()
+        assert (recorded["status"], recorded["served_status"]) == (502, None)
+
+
+def test_parse_lose_response() -> None:
+    [rule] = parse_faults("lose_response@POST /customers")
+    assert (rule.kind, rule.answer, rule.method, rule.route) == (
+        "lose_response",
+        "drop",
+        "POST",
+        "/customers",
+    )
+    [rule] = parse_faults('{"kind": "lose_response", "answer": "error", "status": 502}')
+    assert (rule.answer, rule.status) == ("error", 502)
+    with pytest.raises(ValueError, match="invalid fault"):
+        parse_faults("lose_response:answer=silence")

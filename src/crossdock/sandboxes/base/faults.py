@@ -11,6 +11,15 @@ after skipping the first ``after`` matches and at most ``count`` times. The kind
                    request itself fails authentication, as a token expiring mid-run would).
 ``insert``         serve the request, then insert ``records`` new records (page-number paging
                    drifts afterwards, exactly as it does against the real service).
+``lose_response``  serve the request in full (a write is applied), then throw the answer away:
+                   the client gets a cut connection as with ``drop`` (``answer=drop``, the
+                   default) or ``status`` in the vendor's error format (``answer=error``, e.g.
+                   502 or 504, as a gateway that timed out would). This is the failure an
+                   idempotency key exists for: the write landed, the client cannot know it.
+
+Every fault but ``lose_response`` answers before the vendor's routes run, so the request has
+no effect there. The recorder keeps both sides: ``status`` is what the client was sent,
+``served_status`` what the vendor's routes answered (None when they never ran).
 """
 
 from __future__ import annotations
@@ -23,7 +32,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-FaultKind = Literal["latency", "error", "rate_limit", "drop", "expire_tokens", "insert"]
+FaultKind = Literal[
+    "latency", "error", "rate_limit", "drop", "expire_tokens", "insert", "lose_response"
+]
 
 
 class FaultRule(BaseModel):
@@ -42,6 +53,11 @@ class FaultRule(BaseModel):
     retry_after: float = Field(default=1.0, ge=0.0)
     burst: int = Field(default=1, ge=1)
     records: int = Field(default=1, ge=1)
+    answer: Literal["drop", "error"] = Field(
+        default="drop",
+        description="lose_response: what the client gets instead of the vendor's answer, a "
+        "cut connection or `status` in the vendor's error format",
+    )
 
 
 class ActiveFault(BaseModel):

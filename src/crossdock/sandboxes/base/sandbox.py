@@ -82,8 +82,9 @@ class RecordedRequest:
     query: str
     headers: dict[str, str]
     body: str
-    status: int | None = None
+    status: int | None = None  # what the client was sent
     faults: list[str] = field(default_factory=list)
+    served_status: int | None = None  # what the vendor's routes answered; None if they never ran
 
 
 class Recorder:
@@ -177,21 +178,28 @@ class SandboxMiddleware:
                 inserts += rule.records
         for rule in rules:
             if rule.kind in ("error", "rate_limit", "drop"):
-                status = {"error": rule.status, "rate_limit": 429, "drop": 200}[rule.kind]
                 if recorded is not None:
-                    recorded.status = status
+                    recorded.status = _fault_status(rule)
                 await _send_fault(sandbox, rule, send)
                 return
+        lost = next((rule for rule in rules if rule.kind == "lose_response"), None)
 
         async def recording_send(message: Message) -> None:
             if message["type"] == "http.response.start" and recorded is not None:
+                recorded.served_status = message["status"]
                 recorded.status = message["status"]
-            await send(message)
+            if lost is None:
+                await send(message)
+            # else the vendor's answer is thrown away, message by message
 
         await self.app(scope, receive, recording_send)
         if inserts:
             with sandbox.state.lock:
                 sandbox.state.insert_records(inserts)
+        if lost is not None:
+            if recorded is not None:
+                recorded.status = _fault_status(lost)
+            await _send_fault(sandbox, lost, send)
 
 
 async def _buffer_body(receive: Receive) -> tuple[Receive, bytes]:
@@ -216,8 +224,21 @@ async def _buffer_body(receive: Receive) -> tuple[Receive, bytes]:
     return replay, body
 
 
+def _cuts(rule: FaultRule) -> bool:
+    return rule.kind == "drop" or (rule.kind == "lose_response" and rule.answer == "drop")
+
+
+def _fault_status(rule: FaultRule) -> int:
+    """The status line a fault sends: a cut connection starts a 200 before it is cut."""
+    if _cuts(rule):
+        return 200
+    return 429 if rule.kind == "rate_limit" else rule.status
+
+
 async def _send_fault(sandbox: Sandbox, rule: FaultRule, send: Send) -> None:
-    if rule.kind == "drop":
+    """Answer in the vendor's place: a cut connection, a 429 or an error status."""
+    status = _fault_status(rule)
+    if _cuts(rule):
         await send(
             {
                 "type": "http.response.start",
@@ -227,7 +248,6 @@ async def _send_fault(sandbox: Sandbox, rule: FaultRule, send: Send) -> None:
         )
         await send({"type": "http.response.body", "body": b'{"partial": ', "more_body": True})
         raise DroppedConnection("connection dropped by an injected fault")
-    status = 429 if rule.kind == "rate_limit" else rule.status
     body, extra = sandbox.state.error_body(status)
     headers = {"content-type": "application/json", "content-length": str(len(body)), **extra}
     if rule.kind == "rate_limit":

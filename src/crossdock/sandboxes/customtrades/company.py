@@ -6,6 +6,8 @@ of isolation: a record of another company is simply not in this one's collection
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,10 +38,26 @@ class Stamper:
         self.clock = clock
         self.last_ms = floor_ms
         self.seq = 0
+        self.pinned: int | None = None
 
     def now(self) -> int:
+        if self.pinned is not None:
+            return self.pinned
         self.last_ms = max(self.last_ms, int(self.clock.time() * 1000))
         return self.last_ms
+
+    @contextmanager
+    def moment(self) -> Iterator[int]:
+        """One instant for one write: every stamp it sets (``updated_at``, ``responded_at``,
+        the invoice a payment settles) reads the same millisecond."""
+        if self.pinned is not None:
+            yield self.pinned
+            return
+        self.pinned = self.now()
+        try:
+            yield self.pinned
+        finally:
+            self.pinned = None
 
     def next_seq(self) -> int:
         self.seq += 1

@@ -179,10 +179,11 @@ def create(co: Company, rules: Rules, body: Any, **fixed: Any) -> Row:
     values = cleaned(rules, body, None)
     record = draft(rules, values)
     record.update(fixed)
-    rules.prepare(co, record, values, None)
-    row = Row(record, 0)
-    co.save(rules.kind, row, created=True)
-    rules.after(co, row, None)
+    with co.stamper.moment():
+        rules.prepare(co, record, values, None)
+        row = Row(record, 0)
+        co.save(rules.kind, row, created=True)
+        rules.after(co, row, None)
     return row
 
 
@@ -191,10 +192,11 @@ def update(co: Company, rules: Rules, row: Row, body: Any) -> Row:
     values = cleaned(rules, body, before)
     record = dict(before)
     record.update(values)
-    rules.prepare(co, record, values, before)
-    row.data = record
-    co.save(rules.kind, row)
-    rules.after(co, row, before)
+    with co.stamper.moment():
+        rules.prepare(co, record, values, before)
+        row.data = record
+        co.save(rules.kind, row)
+        rules.after(co, row, before)
     return row
 
 
@@ -202,6 +204,7 @@ def delete(co: Company, rules: Rules, row: Row) -> Row:
     """Soft delete: ``deleted_at`` is set and the record leaves default listings."""
     before = row.data
     row.data = dict(before)
-    co.save(rules.kind, row, deleted=True)
-    rules.after(co, row, before)
+    with co.stamper.moment():
+        co.save(rules.kind, row, deleted=True)
+        rules.after(co, row, before)
     return row
