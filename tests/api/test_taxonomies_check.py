@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from crossdock.store.taxonomies import (
+from crossdock.mapping.taxonomy import (
     Attribute,
     Constraint,
     Group,

@@ -90,6 +90,25 @@ PRODUCT = seed_product()
         ("output:\n  a: {from: $.x, date: yesterday}\n", 2, "date format: use iso"),
         ("output:\n  a: {from: $.x, date: {parse: dmy}}\n", 2, "date parse: use iso"),
         ("output:\n  a: {from: $.x, date: {timezone: Mars/Base}}\n", 2, "unknown time zone"),
+        (
+            "output:\n  a:\n    from: $.x\n    date:\n      parse_timezone: Mars/Base\n",
+            5,
+            "date parse_timezone: unknown time zone 'Mars/Base'",
+        ),
+        ("output:\n  a: {from: $.x, date: {timezone: 5}}\n", 2, "expected the name of a time"),
+        ("output:\n  a: {from: $.x, date: {timezone: {value: null}}}\n", 2, "expected the name"),
+        ("output:\n  a: {from: $.x, date: {timezone: $variables.tz}}\n", 2, "unknown variable"),
+        ("output:\n  a: {from: $.x, pad: 0}\n", 2, "pad: expected a width of 1 to 100"),
+        ("output:\n  a: {from: $.x, pad: 101}\n", 2, "pad: expected a width of 1 to 100"),
+        ("output:\n  a: {from: $.x, pad: six}\n", 2, "pad: expected a width in characters"),
+        ("output:\n  a: {from: $.x, pad: {fill: x}}\n", 2, "pad: expected a width, or"),
+        ("output:\n  a: {from: $.x, pad: {width: 2, side: left}}\n", 2, "pad: expected a width"),
+        (
+            "output:\n  a:\n    from: $.x\n    pad:\n      width: 6\n      fill: ab\n",
+            6,
+            "pad fill: expected one character",
+        ),
+        ("output:\n  a: {from: $.x, pad: {width: 6, fill: 10}}\n", 2, "pad fill: expected one"),
         ("output:\n  a: {from: $.x, exists: maybe}\n", 2, "exists: expected true"),
         ("output:\n  a: {from: $.x, required: 5}\n", 2, "required: expected true or a message"),
     ],
@@ -245,6 +264,58 @@ def test_runtime_errors_name_the_value_and_the_output(
     assert error.field == (path or f"template:{error.line}")
     assert f"output {output}" in error.detail
     assert f"template:{error.line}" in error.detail
+
+
+ZONED = """variables:
+  timeZone: null
+output:
+  customers:
+    each: $.customers
+    output:
+      object:
+        id: $.id
+        updatedAt:
+          from: $.last_change
+          date: {parse: "%Y-%m-%d %H:%M:%S", parse_timezone: $variables.timeZone}
+"""
+
+
+@pytest.mark.parametrize(
+    ("zone", "reason"),
+    [
+        (
+            "Mars/Base",
+            "date parse_timezone: unknown time zone 'Mars/Base' in variables.timeZone; use a "
+            "name such as Asia/Singapore or UTC",
+        ),
+        ("", "date parse_timezone: unknown time zone '' in variables.timeZone"),
+        ("../../etc/passwd", "unknown time zone '../../etc/passwd' in variables.timeZone"),
+        (2, "date parse_timezone: unknown time zone 2 in variables.timeZone"),
+        (None, "date parse_timezone: no time zone in variables.timeZone"),
+    ],
+)
+def test_a_zone_from_a_variable_is_checked_when_the_record_is_mapped(
+    zone: object, reason: str
+) -> None:
+    record = {
+        "customers": [
+            {"id": 1, "last_change": None},
+            {"id": 2, "last_change": "2019-06-23 11:47:22"},
+        ]
+    }
+    compiled = program(ZONED)  # compiles: the zone is not known until a record is mapped
+    with pytest.raises(CmlRuntimeError) as caught:
+        compiled.apply(record, variables={"timeZone": zone})
+    error = caught.value
+    assert error.field == error.path == "record.customers[1].last_change"
+    assert error.output == "customers[1].updatedAt"
+    assert error.line == 11  # the date step
+    assert reason in error.reason
+    assert error.detail.endswith("(output customers[1].updatedAt, template:11)")
+    assert compiled.apply(record, variables={"timeZone": "Europe/Prague"})["customers"] == [
+        {"id": 1},
+        {"id": 2, "updatedAt": "2019-06-23T11:47:22+02:00"},
+    ]
 
 
 def test_runtime_errors_read_like_the_record() -> None:

@@ -10,7 +10,7 @@ import pytest
 from crossdock.mapping.cml import CmlRuntimeError
 from crossdock.mapping.cml.units import CURRENCY_CODES, minor_units, rounded
 from crossdock.records.schemas.common import CURRENCIES
-from tests.mapping.cml_helpers import field, run
+from tests.mapping.cml_helpers import field, program, run
 
 RECORD: dict[str, Any] = {
     "text": "  Hello World  ",
@@ -29,6 +29,8 @@ RECORD: dict[str, Any] = {
     "currencies": ["JPY", "KWD"],
     "date": "2021-06-30T20:00:00+00:00",
     "naive": "2021-06-30T20:00:00",
+    "local": "2019-06-23 11:47:22",
+    "zone": "Asia/Singapore",
     "zulu": "2025-02-18T14:30:00.000Z",
     "day": "30/06/2021",
     "epoch": 1625083200,
@@ -137,6 +139,45 @@ RECORD: dict[str, Any] = {
             "{from: $.date, date: {timezone: UTC, format: '%Y-%m-%dT%H:%M:%S.000Z'}}",
             "2021-06-30T20:00:00.000Z",
         ),
+        # dates: the zone of a date-time without an offset, zones from the record
+        (
+            "{from: $.local, date: {parse: '%Y-%m-%d %H:%M:%S', parse_timezone: Europe/Prague}}",
+            "2019-06-23T11:47:22+02:00",
+        ),
+        ("{from: $.local, date: {parse_timezone: Europe/Prague}}", "2019-06-23T11:47:22+02:00"),
+        (
+            "{from: $.naive, date: {parse_timezone: $.zone, timezone: UTC}}",
+            "2021-06-30T12:00:00+00:00",
+        ),
+        ("{from: $.date, date: {parse_timezone: Asia/Singapore}}", "2021-06-30T20:00:00+00:00"),
+        (
+            "{from: '2021-07-01', date: {parse_timezone: $.zone, timezone: UTC, format: date}}",
+            "2021-06-30",
+        ),
+        ("{from: $.date, date: {timezone: $.zone, format: iso}}", "2021-07-01T04:00:00+08:00"),
+        (
+            "{from: $.date, date: {timezone: {from: $.nothing, default: utc}}}",
+            "2021-06-30T20:00:00+00:00",
+        ),
+        (
+            "{from: $.epoch, date: {parse: epoch, parse_timezone: $.zone}}",
+            "2021-06-30T20:00:00+00:00",
+        ),
+        # dates: years before 1000 have four digits in every format
+        ("{from: '0985-02-12', date: '%d.%m.%Y'}", "12.02.0985"),
+        ("{from: '0985-02-12', date: '%Y %%Y %y'}", "0985 %Y 85"),
+        ("{from: '0985-02-12T23:00:00-01:00', date: {timezone: UTC}}", "0985-02-13T00:00:00+00:00"),
+        # pad
+        ("{from: 42, pad: 6}", "000042"),
+        ("{from: '42', pad: 6}", "000042"),
+        ("{from: -42, pad: 6}", "-00042"),
+        ("{from: 4.5, pad: 6}", "0004.5"),
+        ("{from: '1234567', pad: 3}", "1234567"),
+        ("{from: '985-02-12', pad: 10}", "0985-02-12"),
+        ("{from: AB, pad: {width: 5, fill: ' '}}", "   AB"),
+        ("{from: 42, pad: {width: 5, fill: 0}}", "00042"),
+        ("{from: '-42', pad: {width: 5, fill: '*'}}", "**-42"),
+        ("{from: $.flag, pad: 4, case: upper}", "0YES"),
         # comparisons
         ("{from: $.currency, equals: SGD}", True),
         ("{from: $.currency, equals: $.nothing}", False),
@@ -174,6 +215,8 @@ def test_steps(expression: str, expected: Any) -> None:
         "{from: $.nothing, round: 2, multiply: 3, currency: SGD}",
         "{from: $.nothing, convert: {from: kg, to: g}}",
         "{from: $.nothing, date: date}",
+        "{from: $.nothing, date: {timezone: $.nothing, parse_timezone: $.abc}}",
+        "{from: $.nothing, pad: 6}",
         "{from: $.nothing, lookup: {a: b}}",
         "{from: $.nothing, split: ',', join: ';', flatten: true}",
         "{from: $.text, lookup: {x: y}}",
@@ -212,6 +255,23 @@ def test_steps_pass_missing_values_through(expression: str) -> None:
         ("{from: $.epoch, date: date}", "record.epoch", "cannot read 1625083200 as an ISO 8601"),
         ("{from: $.date, date: {parse: epoch}}", "record.date", "as epoch (a number)"),
         ("{from: $.abc, date: {parse: '%d/%m/%Y'}}", "record.abc", "cannot read 'abc' as a date"),
+        (
+            "{from: $.date, date: {timezone: $.abc}}",
+            "record.date",
+            "date timezone: unknown time zone 'abc' in record.abc; use a name such as",
+        ),
+        (
+            "{from: $.local, date: {parse_timezone: $.tags}}",
+            "record.local",
+            "date parse_timezone: unknown time zone a list in record.tags",
+        ),
+        ("{from: $.date, date: {timezone: $.nothing}}", "record.date", "no time zone in record"),
+        (
+            "{from: $.date, date: {timezone: {list: [$.zone]}}}",
+            "record.date",
+            "unknown time zone a",
+        ),
+        ("{from: $.tags, pad: 3}", "record.tags", "cannot convert a list to text"),
         ("{from: $.abc, gt: 1}", "record.abc", "gt: cannot convert 'abc' to a number"),
         ("{from: 1, in: $.abc}", None, "in: expected a list to look in, got 'abc'"),
     ],
@@ -264,3 +324,60 @@ def test_dates_repeated_across_items_map_like_any_other() -> None:
     with pytest.raises(CmlRuntimeError) as caught:
         run(template, {"d": ["2021-01-01", "soon", "2021-01-01"]})
     assert caught.value.path == "record.d[1]"
+
+
+ZONED = """variables:
+  timeZone: null
+output:
+  x:
+    each: $.times
+    output: {from: $., date: {parse: '%Y-%m-%d %H:%M:%S', parse_timezone: $variables.timeZone}}
+  y: {from: $.at, date: {timezone: $variables.timeZone, format: '%Y-%m-%d %H:%M'}}
+"""
+
+
+def test_zones_from_variables_follow_the_variables_of_each_call() -> None:
+    zoned = program(ZONED)
+    times = {"times": ["2021-01-10 12:00:00", "2021-07-10 12:00:00"], "at": "2021-07-10T10:00Z"}
+    prague = zoned.apply(times, variables={"timeZone": "Europe/Prague"})
+    assert prague == {
+        "x": ["2021-01-10T12:00:00+01:00", "2021-07-10T12:00:00+02:00"],
+        "y": "2021-07-10 12:00",
+    }
+    # The same texts again in another zone: the step's memory of the last text is per zone.
+    york = zoned.apply(times, variables={"timeZone": "America/New_York"})
+    assert york == {
+        "x": ["2021-01-10T12:00:00-05:00", "2021-07-10T12:00:00-04:00"],
+        "y": "2021-07-10 06:00",
+    }
+    assert zoned.apply(times, variables={"timeZone": "utc"})["y"] == "2021-07-10 10:00"
+
+
+@pytest.mark.parametrize(
+    ("local", "expected"),
+    [
+        # when clocks go back the hour repeats: the first (summer time) is meant
+        ("2021-10-31 02:30:00", "2021-10-31T02:30:00+02:00"),
+        # when they go forward the hour does not exist: read with the offset before the change
+        ("2021-03-28 02:30:00", "2021-03-28T02:30:00+01:00"),
+    ],
+)
+def test_local_times_around_a_clock_change(local: str, expected: str) -> None:
+    out = program(ZONED).apply(
+        {"times": [local], "at": "2021-01-01"}, variables={"timeZone": "Europe/Prague"}
+    )
+    assert out["x"] == [expected]
+
+
+def test_literal_zones_read_naive_text_on_the_fast_path_too() -> None:
+    # date: iso on ISO text takes a shortcut that must honour parse_timezone as well
+    template = "output:\n  x: {each: $.d, output: {from: $., date: {parse_timezone: Asia/Tokyo}}}\n"
+    days = ["2021-01-01T09:00:00", "2021-01-01T09:00:00+00:00", "2021-01-01", "not a date"]
+    with pytest.raises(CmlRuntimeError) as caught:
+        run(template, {"d": days})
+    assert caught.value.path == "record.d[3]"
+    assert run(template, {"d": days[:3]})["x"] == [
+        "2021-01-01T09:00:00+09:00",
+        "2021-01-01T09:00:00+00:00",
+        "2021-01-01T00:00:00+09:00",
+    ]

@@ -1,21 +1,25 @@
-"""Cropster's default templates on the Cropster sandbox's green lots: in, valid stock records;
-out (with the product's title and price), lots the sandbox imports, in place when the
-externalId is known."""
+"""Cropster's default templates on the Cropster sandbox: green, roasted and blended lots in,
+valid stock records that find the merchant's variant of their SKU; out (with the product's
+title and price), lots the sandbox imports, in place when the externalId is known."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from crossdock.mapping.cml import compile_template
 from crossdock.mapping.defaults import default_template
-from crossdock.records.schemas import validate_record
+from crossdock.records.merge import deep_merge
+from crossdock.records.schemas import VARIANT_KEYS, validate_record
 from tests.sandboxes.test_cropster_support import open_api
 
 pytestmark = pytest.mark.anyio
 
 LIST = "inventory.green.listGreenLots"
+ROASTS = "inventory.roast.listRoastedLots"
+BLENDS = "inventory.blend.listBlendedLots"
 IMPORT = "inventory.green.importGreenLot"
 
 
@@ -44,7 +48,6 @@ async def test_green_lots_become_stock_and_go_back_as_the_same_lots() -> None:
         documented = to_stock.apply(lots[-1])  # the vendor's own sample, the oldest lot
         assert documented == {
             "merchantProductId": "green-lot-9876",
-            "merchantVariantId": "550e8400-e29b-41d4-a716-446655440000",
             "sku": "green-lot-9876",
             "stockQuantity": 12500,
             "stockQuantities": {"location-1234": 12500},
@@ -99,3 +102,61 @@ async def test_a_product_with_variants_becomes_a_new_lot_in_pounds() -> None:
         imported = (await api.ok(IMPORT, {"data": data}))["result"]["greenLot"]
     assert imported["externalId"] == "kenya-aa"
     assert imported["weight"] == {"amount": 99.999, "unit": "LBS"}
+
+
+def _grams(weight: dict[str, Any]) -> int:
+    amount: float = weight["amount"]
+    return round(amount * (1000 if weight["unit"] == "KG" else 453.59237))
+
+
+async def test_roasted_and_blended_lots_become_stock() -> None:
+    roasted_in = compile_template(_template("stock", "in", "roastedLots"))
+    blended_in = compile_template(_template("stock", "in", "blendedLots"))
+    async with open_api(records=60) as api:
+        roasts = await api.list_all(ROASTS, "roasts")
+        blends = await api.list_all(BLENDS, "blends")
+    assert len(roasts) == 60
+    assert len(blends) == 12
+    for lots, template, weight, date in (
+        (roasts, roasted_in, "endWeight", "roastedDate"),
+        (blends, blended_in, "weight", "blendedDate"),
+    ):
+        for lot in lots:
+            stock = template.apply(lot)
+            validated, errors = validate_record("stock", stock)
+            assert errors == [], (lot, stock)
+            assert validated is not None
+            grams = _grams(lot[weight])
+            start = datetime.fromisoformat(stock.pop("availableStart"))
+            assert start == datetime.fromisoformat(lot[date])
+            assert stock == {
+                "merchantProductId": lot["id"],
+                "sku": lot["id"],
+                "stockQuantity": grams,
+                "stockQuantities": {lot["location"]["externalId"]: grams},
+                "available": grams > 0,
+            }
+        assert {lot[weight]["unit"] for lot in lots} == {"KG", "LBS"}
+
+
+async def test_a_lots_stock_updates_the_merchants_variant_of_its_sku() -> None:
+    """A stock row is keyed by SKU alone: the merchant's variant of that SKU (with the shop's
+    merchantVariantId) is updated, not joined by a second variant of the same SKU."""
+    to_stock = compile_template(_template("stock", "in", "greenLots"))
+    async with open_api(records=5) as api:
+        lot = (await api.list_all(LIST, "greenLots"))[-1]
+    product = {
+        "merchantProductId": "ethiopia",
+        "variants": [
+            {"merchantVariantId": "shop-1", "sku": lot["externalId"], "stockQuantity": 1},
+            {"merchantVariantId": "shop-2", "sku": "other", "stockQuantity": 7},
+        ],
+    }
+    row = {k: v for k, v in to_stock.apply(lot).items() if k != "merchantProductId"}
+    merged = deep_merge(
+        product, {"variants": [row]}, variant_keys=VARIANT_KEYS["products"], subitem_keys={}
+    )
+    assert [(v["merchantVariantId"], v["stockQuantity"]) for v in merged["variants"]] == [
+        ("shop-1", 12500),
+        ("shop-2", 7),
+    ]

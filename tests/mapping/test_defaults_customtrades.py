@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from crossdock.mapping.cml import CmlRuntimeError, compile_template
-from crossdock.mapping.defaults import DEFAULTS, default_template
+from crossdock.mapping.defaults import default_template
 from crossdock.records.merge import flatten
 from crossdock.records.schemas import validate_record
 from crossdock.sandboxes.customtrades import CustomTradesConfig, create_app
@@ -361,17 +360,3 @@ def test_orders_need_the_customer_in_custom_trades() -> None:
         program = compile_template(_template("orders", "out", action))
         with pytest.raises(CmlRuntimeError, match="set the variable customerUuid"):
             program.apply(_rows(seed_order()))
-
-
-def test_every_custom_trades_template_is_in_the_mappings_table() -> None:
-    text = (Path(__file__).resolve().parents[2] / "docs" / "mappings.md").read_text()
-    listed = [
-        (system, direction, name, file)
-        for (system, _, direction, name), file in DEFAULTS.items()
-        if system == "customtrades"
-    ]
-    assert len(listed) == 4
-    for system, direction, name, file in listed:
-        assert f"| `{system}` | {direction} | `{name}` |" in text, name
-        assert f"`{file}`" in text, file
-    assert 'default_template("customtrades", "orders", "in")' in text

@@ -13,25 +13,29 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from crossdock.api.deps import CurrentUser, HubDep, SessionDep
-from crossdock.api.listing import iso, list_response
+from crossdock.api.listing import list_response
 from crossdock.api.models import NonEmpty, StrictModel
 from crossdock.auth.roles import AGENCY_SCOPED, Principal
 from crossdock.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from crossdock.store.tables import Company
-from crossdock.store.taxonomies import (
-    ID_LENGTH,
+from crossdock.mapping.taxonomy import (
     Attribute,
     Constraint,
     Group,
     InvalidTaxonomy,
     Option,
     Taxonomy,
+    check_record,
+    settle,
+)
+from crossdock.store.base import iso
+from crossdock.store.tables import Company
+from crossdock.store.taxonomies import (
+    ID_LENGTH,
     TaxonomyAttribute,
     TaxonomyGroup,
     TaxonomyOption,
     TaxonomyRow,
     attributes_listing,
-    check_record,
     delete_taxonomy,
     groups_listing,
     load_slice,
@@ -39,7 +43,6 @@ from crossdock.store.taxonomies import (
     next_version,
     options_listing,
     replace_taxonomy,
-    settle,
     taxonomies_listing,
     visible,
 )

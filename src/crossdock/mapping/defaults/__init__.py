@@ -8,6 +8,7 @@ Commerce Connect (``crescodata``) and API records cross as they are: they have n
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from typing import Literal
 
@@ -22,10 +23,15 @@ DEFAULTS: dict[tuple[str, str, str, str], str] = {
     ("carecloud", "customers", "in", "customers"): "carecloud_customers_in.yaml",
     ("carecloud", "customers", "out", "create_customer"): "carecloud_customers_out.yaml",
     ("cropster", "stock", "in", "greenLots"): "cropster_stock_in.yaml",
+    ("cropster", "stock", "in", "roastedLots"): "cropster_roasted_stock_in.yaml",
+    ("cropster", "stock", "in", "blendedLots"): "cropster_blended_stock_in.yaml",
     # A product's stock and its master product are sent alike: one lot per record.
     ("cropster", "stock", "out", "import_green_lot"): "cropster_green_lot_out.yaml",
     ("cropster", "products", "out", "import_green_lot"): "cropster_green_lot_out.yaml",
     ("customtrades", "customers", "in", "customers"): "customtrades_customers_in.yaml",
+    # Jobs are the orders the sync engine pulls; an invoice is a bill for (part of) a job.
+    ("customtrades", "orders", "in", "jobs"): "customtrades_jobs_in.yaml",
+    ("customtrades", "orders", "in", "invoices"): "customtrades_invoices_in.yaml",
     # The same body creates a customer (POST) and updates one (PUT).
     ("customtrades", "customers", "out", "create_customer"): "customtrades_customers_out.yaml",
     # Orders out take {"rows": [<data row>, ...]}, one row per line item, and the variables
@@ -66,4 +72,10 @@ def default_template(
         file = files[0] if files else None
     if file is None:
         return None
+    return _read(file)
+
+
+@functools.cache
+def _read(file: str) -> str:
+    """A template's text, read once per process: publishing asks for it on every delivery."""
     return resources.files(__name__).joinpath("templates", file).read_text(encoding="utf-8")

@@ -1,6 +1,7 @@
-"""Steps on text: ``case``, ``trim``, ``truncate``, ``strip_html``, ``replace``, ``split``,
-``join`` and ``flatten`` (lists). Text steps accept numbers and booleans, written as ``to:
-text`` writes them; steps that make text longer charge the record's work budget first.
+"""Steps on text: ``case``, ``trim``, ``truncate``, ``pad``, ``strip_html``, ``replace``,
+``split``, ``join`` and ``flatten`` (lists). Text steps accept numbers and booleans, written as
+``to: text`` writes them; steps that can make text much longer (``replace``, ``join``) charge
+the record's output budget first (``pad`` adds at most ``MAX_PAD`` characters).
 """
 
 from __future__ import annotations
@@ -54,6 +55,53 @@ def _truncate(arg: Node, c: Compiler, line: int) -> StepFn:
         return text_of(value, source, line)[:limit]
 
     return truncate
+
+
+MAX_PAD = 100
+"""The widest ``pad``: account numbers and codes, not layout (a wider one is a mistake)."""
+
+
+def _pad(arg: Node, c: Compiler, line: int) -> StepFn:
+    width_node, fill = arg, "0"
+    if arg.is_map:
+        options = arg.items()
+        if "width" not in options or set(options) - {"width", "fill"}:
+            raise arg.error("pad: expected a width, or {width: <characters>, fill: <character>}")
+        width_node = options["width"]
+        if "fill" in options:
+            fill = _fill(options["fill"])
+    width = scalar_arg(width_node, (int,), "a width in characters", "pad")
+    if not 1 <= width <= MAX_PAD:
+        raise width_node.error(f"pad: expected a width of 1 to {MAX_PAD} characters")
+    source = c.source
+    if fill == "0":
+        # zfill keeps a sign in front: -42 is -00042, as printf's %06d writes it.
+        def zero_pad(value: Any, env: Env) -> Any:
+            if value is MISSING:
+                return value
+            text = value if type(value) is str else text_of(value, source, line)
+            return text.zfill(width)
+
+        return zero_pad
+
+    def pad(value: Any, env: Env) -> Any:
+        if value is MISSING:
+            return value
+        text = value if type(value) is str else text_of(value, source, line)
+        return text.rjust(width, fill)
+
+    return pad
+
+
+def _fill(node: Node) -> str:
+    """One character; a digit may be written as a number (``fill: 0``)."""
+    value = node.value
+    if not node.is_map and not node.is_seq:
+        if type(value) is int and 0 <= value <= 9:
+            return str(value)
+        if type(value) is str and len(value) == 1:
+            return value
+    raise node.error("pad fill: expected one character, e.g. '0' or ' '")
 
 
 _TAG = re.compile(r"<[^<>]*>")
@@ -186,6 +234,7 @@ TEXT_STEPS: dict[str, StepCompiler] = {
     "case": _case,
     "trim": _trim,
     "truncate": _truncate,
+    "pad": _pad,
     "strip_html": _strip_html,
     "replace": _replace,
     "split": _split,
