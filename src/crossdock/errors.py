@@ -60,6 +60,11 @@ class Conflict(FixRequest):
     explanation = "The request conflicts with the current state of the resource."
 
 
+class PayloadTooLarge(FixRequest):
+    status = 413
+    explanation = "The request body is larger than this endpoint accepts."
+
+
 class MethodNotAllowed(FixRequest):
     status = 405
     explanation = "This method is not supported on this resource."

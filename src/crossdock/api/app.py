@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request, Response
 
 from crossdock import __version__
 from crossdock.api.errors import install_error_handlers
+from crossdock.api.limits import BodyLimit
 from crossdock.api.routers import (
     auth,
     companies,
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     )
     app.state.hub = hub
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, limit=hub.settings.max_body_bytes)
 
     @app.middleware("http")
     async def request_ids(

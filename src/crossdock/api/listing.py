@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Any
 
 from fastapi import Request
@@ -13,10 +12,6 @@ from sqlalchemy.orm import Session
 
 from crossdock.errors import ValidationFailed
 from crossdock.store.query import Listing, QueryError, paginate
-
-
-def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def list_response(

@@ -12,12 +12,13 @@ from sqlalchemy import exists, select
 
 from crossdock.api.deps import CurrentUser, HubDep, SessionDep
 from crossdock.api.history import history_response, record_change
-from crossdock.api.listing import iso, list_response
+from crossdock.api.listing import list_response
 from crossdock.api.models import Country, NonEmpty, StrictModel
 from crossdock.api.scope import tenancy
 from crossdock.auth.roles import Principal, Role
 from crossdock.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from crossdock.store import listings
+from crossdock.store.base import iso
 from crossdock.store.tables import Company, Integration
 
 router = APIRouter(prefix="/companies", tags=["companies"])

@@ -18,12 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crossdock.api.deps import CurrentUser, HubDep, SessionDep
-from crossdock.api.listing import iso, list_response
+from crossdock.api.listing import list_response
 from crossdock.api.models import NonEmpty, StrictModel
 from crossdock.api.routers.companies import visible_company
 from crossdock.api.scope import tenancy
 from crossdock.auth.roles import AGENCY_SCOPED, OPERATORS, Principal, Role
 from crossdock.errors import Forbidden, NotFound, ValidationFailed
+from crossdock.store.base import iso
 from crossdock.store.dashboard import DashboardMetric, metrics
 from crossdock.store.tables import User
 

@@ -20,12 +20,12 @@ from fastapi import APIRouter, Request, Response
 from pydantic import Field, StringConstraints, ValidationError
 
 from crossdock.api.deps import CurrentUser, HubDep, SessionDep
-from crossdock.api.listing import iso
 from crossdock.api.models import NonEmpty, StrictModel
 from crossdock.api.routers.companies import visible_company
 from crossdock.auth.roles import Principal
-from crossdock.errors import FixRequest, Forbidden, NotFound, ValidationFailed
+from crossdock.errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 from crossdock.hub import Hub
+from crossdock.store.base import iso
 from crossdock.store.dashboard import Image
 
 router = APIRouter(prefix="/images", tags=["images"])
@@ -35,11 +35,6 @@ MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_BODY_BYTES = (MAX_IMAGE_BYTES + 2) // 3 * 4 + 16 * 1024
 
 ContentType = Literal["image/png", "image/jpeg", "image/gif", "image/webp"]
-
-
-class PayloadTooLarge(FixRequest):
-    status = 413
-    explanation = "The request body is larger than this endpoint accepts."
 
 
 class CreateImageModel(StrictModel):

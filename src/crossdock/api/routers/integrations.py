@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from crossdock.api.deps import CurrentUser, HubDep, SessionDep
 from crossdock.api.history import history_response, record_change
-from crossdock.api.listing import iso, list_response
+from crossdock.api.listing import list_response
 from crossdock.api.models import NonEmpty, StrictModel
 from crossdock.api.routers.companies import visible_company
 from crossdock.api.scope import tenancy
@@ -30,6 +30,7 @@ from crossdock.crypto import REDACTED, redact
 from crossdock.errors import CrossdockError, Forbidden, NotFound, ValidationFailed
 from crossdock.hub import Hub
 from crossdock.store import listings
+from crossdock.store.base import iso
 from crossdock.store.pulls import PullState
 from crossdock.store.tables import Integration
 from crossdock.sync.pull import describe as describe_pull
@@ -450,5 +451,6 @@ def sync_status(integrationId: str, session: SessionDep, user: CurrentUser) -> d
     integration = visible_integration(session, user, integrationId)
     state = session.get(PullState, integration.integration_id)
     if state is None:
-        return {"integrationId": integration.integration_id, "status": "never", "runs": 0}
+        # Every field, as after a run: a client reads one shape.
+        state = PullState(integration_id=integration.integration_id, status="never", runs=0)
     return describe_pull(state)

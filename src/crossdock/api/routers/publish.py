@@ -10,10 +10,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import ColumnElement, select
 
 from crossdock.api.deps import CurrentUser, HubDep, SessionDep
-from crossdock.api.listing import iso, list_response
+from crossdock.api.listing import list_response
 from crossdock.api.scope import tenancy
 from crossdock.auth.roles import Principal
 from crossdock.errors import NotFound
+from crossdock.store.base import iso
 from crossdock.store.publish import ChannelPayload, PublishJob
 from crossdock.store.query import Field, JsonField, Listing
 

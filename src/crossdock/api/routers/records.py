@@ -10,13 +10,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import ColumnElement, select
 
 from crossdock.api.deps import CurrentUser, SessionDep
-from crossdock.api.listing import iso, list_response
+from crossdock.api.listing import list_response
 from crossdock.api.scope import tenancy
 from crossdock.auth.roles import Principal
 from crossdock.errors import NotFound
 from crossdock.records.keys import INDEXED_KEYS
 from crossdock.records.merge import key_text
 from crossdock.records.schemas import SYNC_TYPES, json_schema
+from crossdock.store.base import iso
 from crossdock.store.query import Field, JsonField, Listing
 from crossdock.store.records import MasterRecord, MasterVersion, RecordKey
 

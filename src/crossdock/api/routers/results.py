@@ -14,9 +14,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import ColumnElement, select
 
 from crossdock.api.deps import CurrentUser, SessionDep
-from crossdock.api.listing import iso, list_response
+from crossdock.api.listing import list_response
 from crossdock.api.scope import tenancy
 from crossdock.auth.roles import Principal
+from crossdock.store.base import iso
 from crossdock.store.query import Field, JsonField, Listing
 from crossdock.store.records import SystemResult
 

@@ -10,10 +10,10 @@ from pydantic import Field
 from sqlalchemy import select
 
 from crossdock.api.deps import CurrentUser, HubDep, SessionDep
-from crossdock.api.listing import iso
 from crossdock.api.models import StrictModel
 from crossdock.api.routers.integrations import visible_integration
 from crossdock.errors import NotFound, ValidationFailed
+from crossdock.store.base import iso
 from crossdock.store.records import IngestItem, IngestRequest
 from crossdock.sync.ingest import BatchItem, accept_batch
 

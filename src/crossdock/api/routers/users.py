@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from crossdock.api.deps import CurrentUser, HubDep, SessionDep
 from crossdock.api.history import history_response, record_change
-from crossdock.api.listing import iso, list_response
+from crossdock.api.listing import list_response
 from crossdock.api.models import Identifier, NonEmpty, StrictModel
 from crossdock.api.routers.companies import visible_company
 from crossdock.api.scope import tenancy
@@ -25,6 +25,7 @@ from crossdock.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from crossdock.hub import Hub
 from crossdock.mail import queue_email
 from crossdock.store import listings
+from crossdock.store.base import iso
 from crossdock.store.tables import User
 
 router = APIRouter(prefix="/users", tags=["users"])
