@@ -5,6 +5,7 @@ exactly one), updating them by read-modify-write, and CareCloud's own reasons wh
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -89,6 +90,53 @@ async def test_a_second_customer_with_the_email_is_a_conflict_with_carecloud_rea
     assert refused.value.field == "customer.personal_information.email"
     assert refused.value.explanation == "A record with this value already exists."
     assert posts(app) == [201, 400]  # a conflict on the first attempt is not retried
+    assert recorded(app, CUSTOMERS_PATH, "GET") == []  # nor looked into
+
+
+async def test_a_create_delivered_again_answers_the_customer_an_earlier_call_created(
+    app: Any,
+) -> None:
+    since = time.time()
+    async with client_for(app) as client:
+        first = await create_customer(client, new_customer(app))
+        # Its answer was lost to the caller, which delivers the same body again.
+        again = await create_customer(client, new_customer(app), landed_since=since)
+    assert again == first
+    assert customers_with_email(app, "dana.reyes@example.com") == [first]
+    assert posts(app) == [201, 400]
+
+
+@pytest.mark.parametrize("retried", [False, True], ids=["first-attempt", "after-a-503"])
+async def test_a_create_delivered_again_refused_for_an_older_customer_stays_a_conflict(
+    app: Any, retried: bool
+) -> None:
+    state = app.state.sandbox.state
+    taken = next(c.personal.email for c in state.customer_list if c.personal.email)
+    assert taken is not None
+    if retried:
+        fault(app, kind="error", status=503, count=1, method="POST", route="*/customers")
+    async with client_for(app) as client:
+        with pytest.raises(Conflict):
+            await create_customer(
+                client, new_customer(app, email=taken), landed_since=time.time() - 60
+            )
+    assert len(customers_with_email(app, taken)) == 1
+    lookups = [r.query for r in recorded(app, CUSTOMERS_PATH, "GET")]
+    assert lookups == [str(httpx.QueryParams({"email": taken}))]  # looked into once
+
+
+async def test_a_create_delivered_again_refused_for_another_person_stays_a_conflict(
+    app: Any,
+) -> None:
+    since = time.time()
+    async with client_for(app) as client:
+        first = await create_customer(client, new_customer(app))
+        # Someone else registered with the email since: not the earlier call's customer.
+        other = new_customer(app)
+        other["customer"]["personal_information"]["first_name"] = "Dora"
+        with pytest.raises(Conflict):
+            await create_customer(client, other, landed_since=since)
+    assert customers_with_email(app, "dana.reyes@example.com") == [first]
 
 
 async def test_an_invalid_customer_is_refused_once_naming_every_field(app: Any) -> None:

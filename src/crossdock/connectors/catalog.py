@@ -12,7 +12,9 @@ from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from crossdock.schedule import cron_problem, zone_problem
 
 ConnectionTest = Callable[[dict[str, Any]], Coroutine[Any, Any, None]]
 """Raises ``crossdock.errors.CrossdockError`` with the vendor's reason when the test fails."""
@@ -41,7 +43,26 @@ class VendorSettings(SystemSettings):
         default=None,
         ge=1,
         le=10080,
-        description="For sources: pull on this schedule (minutes); without it, on demand only.",
+        description="For sources: pull every this many minutes; without it (or pullCron), "
+        "on demand only.",
+    )
+    pullCron: str | None = Field(
+        default=None,
+        max_length=200,
+        description="For sources: pull at the times of this cron expression (five fields: "
+        "minute hour day-of-month month day-of-week), e.g. '0 2 * * *'; instead of "
+        "pullEveryMinutes.",
+    )
+    pullStream: str | None = Field(
+        default=None,
+        max_length=64,
+        description="For sources whose sync type several of the vendor's streams can feed: "
+        "which one (Custom Trades CRM orders: jobs, the default, or invoices; Cropster stock: "
+        "greenLots, the default, roastedLots or blendedLots).",
+    )
+    pullTimeZone: str = Field(
+        default="UTC",
+        description="The IANA time zone pullCron's times are in.",
     )
     mappingTemplate: str | None = Field(
         default=None,
@@ -68,6 +89,19 @@ class VendorSettings(SystemSettings):
         description="Values the integration's templates read as $variables (e.g. CareCloud's "
         "customerSourceId).",
     )
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> VendorSettings:
+        if self.pullCron is not None:
+            if self.pullEveryMinutes is not None:
+                raise ValueError("set pullEveryMinutes or pullCron, not both")
+            problem = cron_problem(self.pullCron)
+            if problem:
+                raise ValueError(problem)
+        problem = zone_problem(self.pullTimeZone)
+        if problem:
+            raise ValueError(problem)
+        return self
 
 
 class CroSettings(VendorSettings):

@@ -9,6 +9,14 @@ attempt created, and is the result. A conflict on the first attempt, or with ano
 stays a ``Conflict``. A customer without an email has no key to check by, so its create is
 retried only when it certainly did not land (no connection made, or a 429).
 
+A caller delivering the customer again after an earlier call may have created it (its answer
+lost, then handed back, or its worker gone) passes ``landed_since``: a refusal of the email on
+the first attempt is then checked the same way, for a customer changed since that moment. A
+customer without an email is sent again as it is, and becomes a second customer if the earlier
+call had landed (a warning is logged): CareCloud enforces no other unique key, and the spec's
+``GET /customer-source-records?external_ids[]=``, which could find it by
+``customer_source.external_id``, is not in the sandbox to build against.
+
 ``PUT /customers/{id}`` replaces the whole record: what a body leaves out is removed, consents
 included. ``update_customer`` therefore reads the customer, applies the changes and sends the
 whole record back (read-modify-write), so fields Crossdock does not map survive an update.
@@ -20,9 +28,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
+import structlog
 
 from crossdock.connectors.carecloud.client import CareCloudClient
-from crossdock.connectors.carecloud.times import local_text
+from crossdock.connectors.carecloud.times import fold_safe, local_text
 from crossdock.connectors.http import dig
 from crossdock.errors import Conflict, CrossdockError, FixRequest, GiveUp
 
@@ -52,25 +61,51 @@ UPDATABLE = frozenset(
 _GREETED_BY = frozenset({"gender", "first_name", "last_name", "language_id"})
 _SAME_PERSON = ("first_name", "last_name", "birthdate", "phone")
 
+log = structlog.get_logger("crossdock.connectors.carecloud")
 
-async def create_customer(client: CareCloudClient, body: Mapping[str, Any]) -> str:
+
+async def create_customer(
+    client: CareCloudClient, body: Mapping[str, Any], *, landed_since: float | None = None
+) -> str:
     """``POST /customers`` with the spec's body (``customer``, ``customer_source``, optional
-    ``password``; ``autologin`` defaults to false); the new customer's ``customer_id``."""
+    ``password``; ``autologin`` defaults to false); the new customer's ``customer_id``.
+    ``landed_since`` (seconds since the epoch, by the caller's clock): an earlier call may have
+    created this customer since then."""
     sent = dict(body)
     sent.setdefault("autologin", False)
     info = dig(sent, "customer.personal_information")
     info = info if isinstance(info, Mapping) else {}
     email = str(info.get("email") or "").strip().lower()
-    sent_at = local_text(client.server_clock.now() - CREATED_SKEW, client.zone)
+    since = client.server_clock.now()
+    if landed_since is not None:
+        # Read by our clock, which may run ahead of CareCloud's by what ServerClock observed.
+        since = min(since, landed_since - client.server_clock.behind)
+        if not email:
+            log.warning(
+                "create sent again without an email to find an earlier one by",
+                vendor="CareCloud",
+                external_id=dig(sent, "customer_source.external_id"),
+            )
+    sent_at = fold_safe(local_text(since - CREATED_SKEW, client.zone), client.zone)
+    checked = False
 
     async def landed(error: CrossdockError) -> httpx.Response | None:
+        nonlocal checked
         if not isinstance(error, Conflict) or error.field != f"{INFO}.email":
             return None
+        checked = True
         return await _created_since(client, email, info, sent_at)
 
-    response = await client.api.request(
-        "POST", "/customers", json=sent, landed=landed if email else None
-    )
+    try:
+        response = await client.api.request(
+            "POST", "/customers", json=sent, landed=landed if email else None
+        )
+    except Conflict as error:
+        # The client checks only a retry's refusal; an earlier call's create is ours too.
+        found = await landed(error) if landed_since is not None and email and not checked else None
+        if found is None:
+            raise
+        response = found
     customer_id = dig(client.api.decode(response), "data.customer_id")
     if not isinstance(customer_id, str) or not customer_id:
         raise GiveUp("CareCloud: POST /customers answered without a customer_id")

@@ -9,12 +9,12 @@ Beyond the status mapping every vendor shares: a 400 naming a value that ``alrea
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
 
 from crossdock.connectors.http import http_error
+from crossdock.connectors.http.errors import json_object, text
 from crossdock.errors import Conflict, CrossdockError, FixCredentials, FixRequest
 
 VENDOR = "CareCloud"
@@ -23,14 +23,14 @@ VENDOR = "CareCloud"
 def carecloud_error(response: httpx.Response) -> CrossdockError:
     error = _error_object(response)
     params = [p for p in _list(error_data(error).get("invalid_params")) if isinstance(p, dict)]
-    kind = _text(error.get("type"))
-    reason = _text(error.get("detail")) or _text(error.get("title")) or response.reason_phrase
+    kind = text(error.get("type"))
+    reason = text(error.get("detail")) or text(error.get("title")) or response.reason_phrase
     notes = [kind] if kind else []
-    notes += [f"{param_name(p)}: {_text(p.get('reason')) or 'invalid'}" for p in params]
+    notes += [f"{param_name(p)}: {text(p.get('reason')) or 'invalid'}" for p in params]
     if notes:
         reason = f"{reason or 'no reason given'} ({'; '.join(notes)})"
     field = param_name(params[0]) if params else None
-    explanation = (_text(params[0].get("message")) if params else None) or _text(error.get("title"))
+    explanation = (text(params[0].get("message")) if params else None) or text(error.get("title"))
     mapped = http_error(
         VENDOR, response, reason or "no reason given", field=field, explanation=explanation
     )
@@ -62,17 +62,9 @@ def error_data(error: dict[str, Any]) -> dict[str, Any]:
 
 
 def _error_object(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = json.loads(response.content) if response.content else {}
-    except ValueError:
-        return {}
-    error = body.get("error") if isinstance(body, dict) else None
+    error = json_object(response).get("error")
     return error if isinstance(error, dict) else {}
 
 
 def _list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None

@@ -5,6 +5,10 @@ customer with the same name and street address (409). When a retry meets that 40
 connector looks for a customer with this name and address created since the first attempt
 was sent; if there is one, the first attempt landed and that customer is the result. A 409
 on the first attempt, or one naming a customer older than the attempt, is a real conflict.
+
+A caller delivering the customer again after an earlier call may have created it (its answer
+lost, then handed back) passes ``landed_since``: a 409 on the first attempt is then checked
+the same way, for customers created since that moment.
 """
 
 from __future__ import annotations
@@ -25,22 +29,37 @@ CREATED_SKEW = 5.0
 
 
 async def create_customer(
-    client: CroClient, customer: Mapping[str, Any], *, location_id: int | None = None
+    client: CroClient,
+    customer: Mapping[str, Any],
+    *,
+    location_id: int | None = None,
+    landed_since: float | None = None,
 ) -> Record:
     """``POST /locations/{location_id}/customers`` with a CreateCustomerModel body; the new
     customer's row. ``location_id`` defaults to the client's (the ``locationId`` setting, or
-    the tenant's first active location)."""
+    the tenant's first active location). ``landed_since`` (seconds since the epoch): an
+    earlier call may have created this customer since then."""
     location = location_id if location_id is not None else await client.location_id()
-    sent_at = cro_time(client.server_clock.now() - CREATED_SKEW)
+    since = client.server_clock.now()
+    if landed_since is not None:
+        since = min(since, landed_since)
+    sent_at = cro_time(since - CREATED_SKEW)
 
     async def landed(error: CrossdockError) -> httpx.Response | None:
         if not isinstance(error, Conflict):
             return None
         return await _created_since(client, location, customer, sent_at)
 
-    response = await client.api.request(
-        "POST", f"/locations/{location}/customers", json=dict(customer), landed=landed
-    )
+    try:
+        response = await client.api.request(
+            "POST", f"/locations/{location}/customers", json=dict(customer), landed=landed
+        )
+    except Conflict as error:
+        # The client checks only after its own retries; an earlier call's create is ours too.
+        found = await landed(error) if landed_since is not None else None
+        if found is None:
+            raise
+        response = found
     return dict(client.api.decode(response))
 
 

@@ -7,13 +7,13 @@ layer's ``ClientCredentialsAuth``; this module covers every RPC method.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import httpx
 
 from crossdock.connectors.http import http_error
+from crossdock.connectors.http.errors import json_object, text
 from crossdock.errors import CrossdockError, FixCredentials, Forbidden, Throttled
 
 VENDOR = "Cropster"
@@ -35,8 +35,8 @@ def cropster_error(response: httpx.Response) -> CrossdockError:
     """``Cropster: <status> <code>: <message>``, classed by the status (the code where it is
     more telling), with ``Retry-After`` on the error's headers."""
     error = _error_object(response)
-    code = _text(error.get("code"))
-    message = _text(error.get("message"))
+    code = text(error.get("code"))
+    message = text(error.get("message"))
     reason = ": ".join(part for part in (code, message) if part)
     reason = reason or response.reason_phrase or "no reason given"
     found = _FIELD.match(message or "")
@@ -48,13 +48,5 @@ def cropster_error(response: httpx.Response) -> CrossdockError:
 
 
 def _error_object(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = json.loads(response.content) if response.content else {}
-    except ValueError:
-        return {}
-    error = body.get("error") if isinstance(body, dict) else None
+    error = json_object(response).get("error")
     return error if isinstance(error, dict) else {}
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None

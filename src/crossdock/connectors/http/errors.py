@@ -3,6 +3,9 @@ transport failures, and paging that cannot be followed safely."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import httpx
 
 from crossdock.errors import (
@@ -66,6 +69,57 @@ def http_error(
         explanation=explanation,
         headers={"Retry-After": retry_after} if retry_after else None,
     )
+
+
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """A response's body as a JSON object; ``{}`` when it is empty, not JSON or not an object."""
+    try:
+        body = json.loads(response.content) if response.content else {}
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def text(value: object) -> str | None:
+    """A non-empty string from a vendor's body, else None."""
+    return value if isinstance(value, str) and value else None
+
+
+def reason_line(response: httpx.Response, header: str) -> str | None:
+    """A server's own human-readable line: its ``header`` (where the line travels when the
+    status line cannot carry it), else a reason phrase other than the standard one."""
+    found = response.headers.get(header)
+    if found:
+        return str(found)
+    phrase = response.reason_phrase
+    if phrase and phrase != httpx.codes.get_reason_phrase(response.status_code):
+        return phrase
+    return None
+
+
+def field_detail_error(
+    vendor: str,
+    response: httpx.Response,
+    *,
+    line_header: str,
+    line_first: bool,
+    detail_keys: tuple[str, ...] = ("detail",),
+) -> CrossdockError:
+    """An error of the ``{"field", "detail", "explanation"}`` schema that CRO Software and
+    Commerce Connect (Crossdock included) answer: ``<vendor>: <status> <field>: <detail>
+    (<explanation>)``. ``line_first`` prefers the server's own line (``line_header`` or the
+    status line) to the body's field and detail."""
+    body = json_object(response)
+    field = text(body.get("field"))
+    detail = next((found for key in detail_keys if (found := text(body.get(key)))), None)
+    explanation = text(body.get("explanation"))
+    from_body = f"{field}: {detail}" if field and detail else detail
+    line = reason_line(response, line_header)
+    reason = (line or from_body) if line_first else (from_body or line)
+    reason = reason or response.reason_phrase or "no reason given"
+    if explanation and explanation not in reason:
+        reason = f"{reason} ({explanation})"
+    return http_error(vendor, response, reason, field=field, explanation=explanation)
 
 
 class ConnectionFailed(RetryLater):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import abc
 import base64
-import json
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Sequence
 from contextlib import asynccontextmanager
@@ -27,7 +26,7 @@ import anyio
 import httpx
 import structlog
 
-from crossdock.connectors.http.errors import http_error
+from crossdock.connectors.http.errors import http_error, json_object
 from crossdock.connectors.http.tokens import (
     MemoryTokenStore,
     PlainCipher,
@@ -300,7 +299,7 @@ class ClientCredentialsAuth(TokenAuth):
         return self.read_token(response)
 
     def read_token(self, response: httpx.Response) -> TokenRecord:
-        body = _json_object(response)
+        body = json_object(response)
         if not response.is_success:
             code = str(body.get("error") or "")
             described = str(body.get("error_description") or "")
@@ -316,11 +315,3 @@ class ClientCredentialsAuth(TokenAuth):
         expires_in = body.get("expires_in")
         expires_at = now + float(expires_in) if isinstance(expires_in, int | float) else None
         return TokenRecord(access_token=token, expires_at=expires_at, obtained_at=now)
-
-
-def _json_object(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = json.loads(response.content) if response.content else {}
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
