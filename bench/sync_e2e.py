@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/sync_e2e.py [--customers 100000] [--database-url URL] [--workers N]
 
-Starts both sandboxes in this process (uvicorn threads), a hub on a fresh database with a
+Starts both sandboxes in processes of their own (uvicorn), a hub on a fresh database with a
 merchant whose CareCloud customers source publishes to a Custom Trades customers destination,
 then pulls, validates, merges and publishes everything: with the embedded jobs in this process,
 or, with ``--workers N`` (PostgreSQL), with N ``crossdock worker`` processes doing the
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import statistics
 import subprocess
@@ -22,6 +23,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -35,44 +37,62 @@ from crossdock.sync.jobs import drain
 from crossdock.sync.pull import pull
 
 
-def start(customers: int) -> dict[str, Sandbox]:
+def _serve(name: str, customers: int, ports: Any) -> None:
+    """In a child process: one sandbox under uvicorn on a free port, reported to ``ports``."""
     import threading
 
     import uvicorn
 
     from crossdock.demo_flows import CARECLOUD_APPLICATION, CARECLOUD_LOGIN, CARECLOUD_PASSWORD
-    from crossdock.sandboxes.carecloud import CareCloudConfig
-    from crossdock.sandboxes.carecloud import create_app as carecloud_app
-    from crossdock.sandboxes.customtrades import CustomTradesConfig
-    from crossdock.sandboxes.customtrades import create_app as customtrades_app
 
-    apps = {
-        "carecloud": carecloud_app(
+    if name == "carecloud":
+        from crossdock.sandboxes.carecloud import CareCloudConfig
+        from crossdock.sandboxes.carecloud import create_app as carecloud_app
+
+        app = carecloud_app(
             CareCloudConfig(
                 records=customers,
                 application_id=CARECLOUD_APPLICATION,
                 login=CARECLOUD_LOGIN,
                 password=CARECLOUD_PASSWORD,
             )
-        ),
-        "customtrades": customtrades_app(
+        )
+    else:
+        from crossdock.sandboxes.customtrades import CustomTradesConfig
+        from crossdock.sandboxes.customtrades import create_app as customtrades_app
+
+        app = customtrades_app(
             CustomTradesConfig(
                 records=5, api_key=CUSTOMTRADES_KEY, usage_limit=customers * 4 + 1000
             )
-        ),
-    }
-    sandboxes = {}
-    for name, app in apps.items():
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", lifespan="off")
         )
-        threading.Thread(target=server.run, daemon=True).start()
-        sandboxes[name] = Sandbox(name, app, server)
-    for sandbox in sandboxes.values():
-        while not sandbox.server.started:
-            time.sleep(0.02)
-        sandbox.url = f"http://127.0.0.1:{sandbox.server.servers[0].sockets[0].getsockname()[1]}"
-    return sandboxes
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    ports.put((name, server.servers[0].sockets[0].getsockname()[1]))
+    thread.join()
+
+
+def start(customers: int) -> tuple[dict[str, Sandbox], list[multiprocessing.Process]]:
+    """Both sandboxes, each in its own process: the vendors are other machines in real life,
+    and their work should not share the hub's interpreter."""
+    context = multiprocessing.get_context("spawn")
+    ports = context.Queue()
+    processes = [
+        context.Process(target=_serve, args=(name, customers, ports), daemon=True)
+        for name in ("carecloud", "customtrades")
+    ]
+    for process in processes:
+        process.start()
+    sandboxes = {}
+    for _ in processes:
+        name, port = ports.get(timeout=600)
+        sandboxes[name] = Sandbox(name, None, None, url=f"http://127.0.0.1:{port}")  # type: ignore[arg-type]
+    return sandboxes, processes
 
 
 def main() -> None:
@@ -87,7 +107,7 @@ def main() -> None:
     hub = Hub.from_settings(load_settings({}, database_url=url, secret_key=secret))
     migrate.upgrade(hub.engine)
     print(f"generating {args.customers:,} CareCloud customers...", flush=True)
-    sandboxes = start(args.customers)
+    sandboxes, processes = start(args.customers)
     now = hub.clock()
     source, destination = str(uuid.uuid4()), str(uuid.uuid4())
     with hub.transaction() as session:
@@ -188,6 +208,8 @@ def main() -> None:
             f"p95 {p95:.1f} s"
         )
     hub.close()
+    for process in processes:
+        process.terminate()
 
 
 if __name__ == "__main__":

@@ -43,9 +43,13 @@ def test_demo_once_sets_up_a_hub_you_can_log_in_to(env: Path) -> None:
 
     db = env / "demo.db"
     runner = CliRunner()
-    for _ in range(2):  # running it twice is safe
+    moved = []
+    for _ in range(2):  # running it twice starts afresh, as the sandboxes do
         result = runner.invoke(app, ["demo", "--once", "--database-url", f"sqlite:///{db}"])
         assert result.exit_code == 0, result.output
+        table = result.output.split("What moved where")[1].split("Crossdock demo: log in")[0]
+        moved.append(table)
+    assert moved[0] == moved[1]
     assert DEMO_CLIENT_ID in result.output
     assert DEMO_USERS[1].username in result.output
     assert "What moved where" in result.output
@@ -63,6 +67,8 @@ def test_demo_once_sets_up_a_hub_you_can_log_in_to(env: Path) -> None:
     engine = sa.create_engine(f"sqlite:///{db}")
     with engine.connect() as conn:
         assert conn.execute(sa.text("select count(*) from users")).scalar() == 3
+        # the second run's hub began with the second run's sandboxes: each source pulled once
+        assert conn.execute(sa.text("select max(runs) from pull_states")).scalar() == 1
         # the syncs ran: sandboxes' records arrived and were published, once
         published = conn.execute(
             sa.text("select count(*) from publish_jobs where status = 'done'")

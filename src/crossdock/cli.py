@@ -86,7 +86,7 @@ def demo(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     database_url: Annotated[
-        str, typer.Option(help="Where the demo keeps its data.")
+        str, typer.Option(help="Where the demo keeps its data; a SQLite file is started afresh.")
     ] = "sqlite:///./crossdock-demo.db",
 ) -> None:
     """Bootstrap an embedded hub with sample data, print how to log in, and serve it."""

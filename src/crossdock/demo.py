@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.engine import make_url
 
 from crossdock.auth.roles import Role
 from crossdock.bootstrap import add_user, bootstrap
@@ -134,8 +136,24 @@ def seed_demo(hub: Hub) -> None:
                 )
 
 
+def start_fresh(console: Console, database_url: str) -> None:
+    """The demo's sandboxes keep their data in memory and start from their seed on every run,
+    so the hub starts from nothing too: records linked to vendor records of an earlier run
+    would point at records the new sandboxes never had. Only a SQLite file is removed."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        console.print(
+            f"[yellow]{url.render_as_string(hide_password=True)} is kept as it is: records from "
+            "an earlier demo run point at vendor records this run's sandboxes do not have.[/]"
+        )
+        return
+    for suffix in ("", "-wal", "-shm"):
+        Path(url.database + suffix).unlink(missing_ok=True)
+
+
 def run_demo(console: Console, *, once: bool, host: str, port: int, database_url: str) -> None:
     admin = DEMO_USERS[0]
+    start_fresh(console, database_url)
     settings = load_settings(
         database_url=database_url,
         bootstrap_admin=f"{admin.username}:{admin.password}",

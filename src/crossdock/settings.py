@@ -29,6 +29,8 @@ class Settings:
     embedded_worker: bool = True
     queue: str = "embedded"
     publish_lease_seconds: int = 300
+    pull_lease_seconds: int = 600
+    max_body_bytes: int = 64 * 1024 * 1024
     mako_access: str = "operators"
     mako_timeout: float = 5.0
     mako_cpu: int = 5
@@ -64,6 +66,8 @@ def load_settings(
         "argon2_time_cost",
         "argon2_memory_kib",
         "publish_lease_seconds",
+        "pull_lease_seconds",
+        "max_body_bytes",
         "mako_cpu",
         "mako_memory_mib",
         "mako_concurrency",

@@ -23,3 +23,35 @@ def test_sqlite_runs_in_wal_mode(sqlite_url: str) -> None:
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     engine.dispose()
+
+
+def test_statistics_are_refreshed_where_nothing_else_does_it(db_url: str) -> None:
+    """SQLite always gets its statistics from Crossdock; PostgreSQL only when autovacuum (which
+    keeps them otherwise) is off."""
+    from crossdock.store import migrate
+    from crossdock.store.engine import GROWING_TABLES, refresh_statistics
+
+    engine = create_engine(db_url)
+    migrate.upgrade(engine)
+    with engine.begin() as conn:  # SQLite writes no statistics for an empty table
+        conn.exec_driver_sql(
+            "INSERT INTO destination_links (integration_id, cresco_id, sent_version, deleted, "
+            "updated_at) VALUES ('i', 'c', 1, false, '2026-01-01 00:00:00')"
+        )
+    refresh_statistics(engine)
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            analyzed = {row[0] for row in conn.exec_driver_sql("SELECT tbl FROM sqlite_stat1")}
+            assert "destination_links" in analyzed
+        else:
+            autovacuum = conn.exec_driver_sql("SHOW autovacuum").scalar()
+            analyzed = {
+                row[0]
+                for row in conn.exec_driver_sql(
+                    "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL "
+                    "AND schemaname = current_schema()"
+                )
+            }
+            expected = set() if autovacuum == "on" else set(GROWING_TABLES)
+            assert analyzed == expected
+    engine.dispose()

@@ -6,12 +6,24 @@ datetime type, and JSON that becomes JSONB on PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, MetaData, Table, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    DateTime,
+    MetaData,
+    Table,
+    TypeDecorator,
+    and_,
+    false,
+    or_,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import QueryableAttribute
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -55,3 +67,34 @@ def table_of(model: type[Any]) -> Table:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    """A stored time as the API writes it (ISO 8601 with its offset), or None."""
+    return value.isoformat() if value is not None else None
+
+
+def rows_in(
+    columns: Sequence[ColumnElement[Any] | QueryableAttribute[Any]],
+    rows: Iterable[Sequence[Any]],
+) -> ColumnElement[bool]:
+    """``(a, b, ...) IN rows`` that every database answers from an index.
+
+    SQLite (3.40 here) scans the whole table for a row-value ``IN (VALUES ...)``, so the rows
+    are grouped by all but their last value: ``(a = ? AND b IN (...)) OR ...``, which SQLite
+    and PostgreSQL both look up in a composite index. Exact, not a superset."""
+    *leading, last = columns
+    grouped: dict[tuple[Any, ...], list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(tuple(row[:-1]), []).append(row[-1])
+    if not grouped:
+        return false()
+    return or_(
+        *(
+            and_(
+                *(column == value for column, value in zip(leading, head, strict=True)),
+                last.in_(list(dict.fromkeys(tails))),
+            )
+            for head, tails in grouped.items()
+        )
+    )

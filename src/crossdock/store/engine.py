@@ -63,18 +63,37 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def refresh_statistics(engine: Engine) -> None:
-    """Give SQLite's query planner fresh table statistics (PostgreSQL's autovacuum does this).
+# The tables that grow with every sync, whose plans depend on knowing their size.
+GROWING_TABLES = (
+    "ingest_items",
+    "master_records",
+    "master_versions",
+    "record_keys",
+    "publish_jobs",
+    "channel_payloads",
+    "destination_links",
+    "system_results",
+)
 
-    Without them SQLite walks a listing index in sort order and tests every row against a
-    selective filter, instead of starting from the filter's index. ``analysis_limit`` keeps
-    this to a sample of each index, so it is cheap on large tables.
+
+def refresh_statistics(engine: Engine) -> None:
+    """Give the query planner fresh table statistics.
+
+    SQLite keeps none of its own: without them it walks a listing index in sort order and
+    tests every row against a selective filter, instead of starting from the filter's index
+    (``analysis_limit`` keeps this to a sample of each index, so it is cheap on large tables).
+    PostgreSQL's autovacuum analyzes tables as they grow; where an operator turned it off, the
+    growing tables are analyzed here instead, since a planner that believes ``publish_jobs``
+    is empty reads every job of an integration to find a hundred.
     """
-    if engine.dialect.name != "sqlite":
-        return
     with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA analysis_limit=1000")
-        connection.exec_driver_sql("ANALYZE")
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+            connection.exec_driver_sql("ANALYZE")
+        elif engine.dialect.name == "postgresql":
+            if connection.exec_driver_sql("SHOW autovacuum").scalar() == "on":
+                return
+            connection.exec_driver_sql("ANALYZE " + ", ".join(GROWING_TABLES))
         connection.commit()
 
 

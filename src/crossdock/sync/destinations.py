@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from crossdock.errors import FixRequest
@@ -34,6 +35,10 @@ class Delivery:
     external_id: str | None
     idempotency_key: str
     settings: dict[str, Any]
+    # Set when an earlier delivery of this job was sent and not acknowledged: the job's queuing
+    # time, before which none of its writes can have landed. Vendors without idempotency keys
+    # look for what landed since then.
+    landed_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -151,14 +156,18 @@ class CroCustomers(Clients):
             changes["is_active"] = True
             row = await update_customer(client, int(delivery.external_id), changes)
             return DeliveryResult(delivery.external_id, row)
-        created = await create_customer(client, body)
+        since = delivery.landed_since
+        created = await create_customer(
+            client, body, landed_since=None if since is None else since.timestamp()
+        )
         return DeliveryResult(str(created.get("id", created.get("customer_id"))), created)
 
 
 class CareCloudCustomers(Clients):
     """Customers to CareCloud: create (``POST /customers``) and update the customer's
     ``personal_information``. CareCloud's API cannot delete or deactivate a customer, so a
-    deletion is parked with that reason."""
+    deletion is parked with that reason. A create delivered again after an unacknowledged one
+    answers the customer that one created, found by its email (``landed_since``)."""
 
     async def deliver(self, delivery: Delivery) -> DeliveryResult:
         from crossdock.connectors.carecloud.actions import (
@@ -181,7 +190,10 @@ class CareCloudCustomers(Clients):
             changes = {key: value for key, value in info.items() if key in UPDATABLE}
             updated = await update_customer(client, delivery.external_id, changes)
             return DeliveryResult(delivery.external_id, updated)
-        customer_id = await create_customer(client, body)
+        since = delivery.landed_since
+        customer_id = await create_customer(
+            client, body, landed_since=None if since is None else since.timestamp()
+        )
         return DeliveryResult(customer_id, {"customer_id": customer_id})
 
 

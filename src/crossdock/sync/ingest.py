@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from crossdock.records import merge
 from crossdock.records.keys import INDEXED_KEYS
 from crossdock.records.schemas import SUBITEM_KEYS_BY_SYNC_TYPE, VARIANT_KEYS, validate_record
-from crossdock.store.base import table_of
+from crossdock.store.base import rows_in, table_of
 from crossdock.store.records import (
     IngestItem,
     IngestRequest,
@@ -208,7 +208,7 @@ def _load_products(
         .where(
             table.c.sync_type == "products",
             table.c.deleted.is_(False),
-            tuple_(table.c.company_id, keys.c.name, keys.c.value).in_(sorted(wanted)),
+            rows_in((table.c.company_id, keys.c.name, keys.c.value), sorted(wanted)),
         )
     )
     for row in found.mappings():
@@ -267,7 +267,7 @@ def _load_masters(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[s
     for start in range(0, len(unique), 400):
         chunk = unique[start : start + 400]
         result = session.execute(
-            select(table).where(tuple_(table.c.integration_id, table.c.object_key).in_(chunk))
+            select(table).where(rows_in((table.c.integration_id, table.c.object_key), chunk))
         )
         for row in result.mappings():
             found[(row["integration_id"], row["object_key"])] = _Master(dict(row), is_new=False)

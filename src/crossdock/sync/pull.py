@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 from crossdock.connectors.http import Checkpoint, Record
 from crossdock.errors import CrossdockError
 from crossdock.hub import Hub
+from crossdock.schedule import Schedule
+from crossdock.store.base import iso
 from crossdock.store.pulls import PullState
 from crossdock.store.tables import Integration
 from crossdock.sync.ingest import BatchItem, accept_batch
 from crossdock.sync.sources import MappingFailed, Source, open_source
-
-LEASE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,8 @@ def _claim(hub: Hub, integration_id: str, now: datetime) -> tuple[Integration, P
             session.add(state)
         if state.status == "running" and state.lease_until and state.lease_until > now:
             return None
-        state.status, state.lease_until, state.started_at = "running", now + LEASE, now
+        lease = timedelta(seconds=hub.settings.pull_lease_seconds)
+        state.status, state.lease_until, state.started_at = "running", now + lease, now
         state.requested_at, state.runs = None, (state.runs or 0) + 1
         session.flush()
         session.expunge_all()
@@ -125,7 +126,7 @@ def _store_page(
                 now=now,
             )
         state.checkpoint = checkpoint.to_json()
-        state.lease_until = now + LEASE
+        state.lease_until = now + timedelta(seconds=hub.settings.pull_lease_seconds)
 
 
 def _finish(hub: Hub, integration_id: str, status: str, count: int, error: str | None) -> None:
@@ -151,17 +152,20 @@ def due_pulls(hub: Hub) -> list[str]:
         ).all()
         due = []
         for integration, state in rows:
-            every = (integration.system_settings or {}).get("pullEveryMinutes")
-            leased = state is not None and state.status == "running"
-            if leased and state.lease_until and state.lease_until > now:
+            running = state is not None and state.status == "running"
+            if running and state.lease_until and state.lease_until > now:
                 continue
             requested = state is not None and state.requested_at is not None
-            scheduled = isinstance(every, int) and (
-                state is None
-                or state.finished_at is None
-                or state.finished_at + timedelta(minutes=every) <= now
+            # A run whose worker died (still "running", its lease run out) resumes at its
+            # checkpoint, scheduled or not.
+            interrupted = running
+            schedule = Schedule.of(integration.system_settings or {})
+            scheduled = schedule is not None and schedule.due(
+                last=state.finished_at if state is not None else None,
+                created=integration.created_at,
+                now=now,
             )
-            if requested or scheduled:
+            if requested or scheduled or interrupted:
                 due.append(integration.integration_id)
         return due
 
@@ -179,9 +183,6 @@ def request_pull(session: Session, integration_id: str, now: datetime) -> dict[s
 
 
 def describe(state: PullState) -> dict[str, Any]:
-    def iso(value: datetime | None) -> str | None:
-        return value.isoformat() if value is not None else None
-
     return {
         "integrationId": state.integration_id,
         "status": state.status,

@@ -85,11 +85,11 @@ def open_source(
             to_record=envelope_to_record,
             close=client.aclose,
         )
-    vendor = VENDOR_SOURCES.get((system_id, sync_type))
+    vendor = vendor_source(system_id, sync_type, settings)
     if vendor is None:
         raise FixRequest(f"Crossdock cannot pull {sync_type} from {system_id}.", field="syncType")
     program = mapping_for(system_id, sync_type, vendor.stream_name, settings)
-    variables = dict(settings.get("mappingVariables") or {})
+    variables = {**vendor.variables(settings), **(settings.get("mappingVariables") or {})}
     client, stream = vendor.open(settings, transport, tokens, cipher)
 
     def to_record(record: Record) -> dict[str, Any] | None:
@@ -140,6 +140,8 @@ class VendorSource:
     id_field: str
     deleted: Callable[[Record], bool]
     open: Callable[..., tuple[Any, Stream]]
+    variables: Callable[[Mapping[str, Any]], dict[str, Any]] = lambda settings: {}
+    """Template variables the integration's settings imply; its mappingVariables win."""
 
 
 def _cro(settings: Any, transport: Any, tokens: Any, cipher: Any) -> tuple[Any, Stream]:
@@ -169,25 +171,77 @@ def _customtrades(resource: str) -> Callable[..., tuple[Any, Stream]]:
     return open_stream
 
 
-def _cropster(settings: Any, transport: Any, tokens: Any, cipher: Any) -> tuple[Any, Stream]:
-    from crossdock.connectors.cropster.client import CropsterClient
-    from crossdock.connectors.cropster.streams import GreenLotsStream
+def _cropster(stream_class: str) -> Callable[..., tuple[Any, Stream]]:
+    def open_stream(settings: Any, transport: Any, tokens: Any, cipher: Any) -> tuple[Any, Stream]:
+        from crossdock.connectors.cropster import streams
+        from crossdock.connectors.cropster.client import CropsterClient
 
-    client = CropsterClient(settings, transport=transport, tokens=tokens, cipher=cipher)
-    return client, GreenLotsStream(client)
+        client = CropsterClient(settings, transport=transport, tokens=tokens, cipher=cipher)
+        stream: Stream = getattr(streams, stream_class)(client)
+        return client, stream
+
+    return open_stream
 
 
-# Deletions at a source become tombstones: CRO deactivates (is_active false), CareCloud sets
-# state 0, Custom Trades soft-deletes (deleted_at).
-VENDOR_SOURCES: dict[tuple[str, str], VendorSource] = {
-    ("cro", "customers"): VendorSource(
-        "customers", "id", lambda r: r.get("is_active") is False, _cro
+def _never(record: Record) -> bool:
+    return False
+
+
+def _soft_deleted(record: Record) -> bool:
+    return record.get("deleted_at") is not None
+
+
+# Per system and sync type, the streams an integration may pull it from, the default first
+# (``systemSettings.pullStream`` picks another). Deletions at a source become tombstones: CRO
+# deactivates (is_active false), CareCloud sets state 0, Custom Trades soft-deletes
+# (deleted_at); Cropster lots are never deleted, only used up.
+VENDOR_SOURCES: dict[tuple[str, str], tuple[VendorSource, ...]] = {
+    ("cro", "customers"): (
+        VendorSource("customers", "id", lambda r: r.get("is_active") is False, _cro),
     ),
-    ("carecloud", "customers"): VendorSource(
-        "customers", "customer_id", lambda r: r.get("state") == 0, _carecloud
+    ("carecloud", "customers"): (
+        # CareCloud's times are the project's local time: the template reads them in its zone.
+        VendorSource(
+            "customers",
+            "customer_id",
+            lambda r: r.get("state") == 0,
+            _carecloud,
+            variables=lambda settings: {"timeZone": settings.get("timezone") or "Europe/Prague"},
+        ),
     ),
-    ("customtrades", "customers"): VendorSource(
-        "customers", "uuid", lambda r: r.get("deleted_at") is not None, _customtrades("customers")
+    ("customtrades", "customers"): (
+        VendorSource("customers", "uuid", _soft_deleted, _customtrades("customers")),
     ),
-    ("cropster", "stock"): VendorSource("greenLots", "id", lambda r: False, _cropster),
+    # Orders from jobs by default: a job may have several invoices and an invoice no job, so
+    # one integration reads one of them, never both (docs/mappings.md).
+    ("customtrades", "orders"): (
+        VendorSource("jobs", "uuid", _soft_deleted, _customtrades("jobs")),
+        VendorSource("invoices", "uuid", _soft_deleted, _customtrades("invoices")),
+    ),
+    ("cropster", "stock"): (
+        VendorSource("greenLots", "id", _never, _cropster("GreenLotsStream")),
+        VendorSource("roastedLots", "id", _never, _cropster("RoastedLotsStream")),
+        VendorSource("blendedLots", "id", _never, _cropster("BlendedLotsStream")),
+    ),
 }
+
+
+def vendor_source(
+    system_id: str, sync_type: str, settings: Mapping[str, Any]
+) -> VendorSource | None:
+    """The stream an integration pulls: its ``pullStream``, else the default; None when
+    Crossdock cannot pull this sync type from this system."""
+    options = VENDOR_SOURCES.get((system_id, sync_type))
+    if not options:
+        return None
+    wanted = settings.get("pullStream")
+    if not wanted:
+        return options[0]
+    for option in options:
+        if option.stream_name == wanted:
+            return option
+    names = ", ".join(option.stream_name for option in options)
+    raise FixRequest(
+        f"{system_id} {sync_type} are pulled from {names}; not from {wanted!r}.",
+        field="systemSettings.pullStream",
+    )

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from procrastinate.exceptions import AlreadyEnqueued
 
 from crossdock.hub import Hub
+from crossdock.store.engine import refresh_statistics
 from crossdock.sync import jobs
 from crossdock.sync.pull import due_pulls, pull
 from crossdock.sync.queue.base import JobKind
@@ -28,6 +29,7 @@ INGEST = "crossdock.ingest"
 PUBLISH = "crossdock.publish"
 PULL = "crossdock.pull"
 SWEEP = "crossdock.sweep"
+STATISTICS = "crossdock.statistics"
 
 
 def conninfo(database_url: str) -> str:
@@ -73,11 +75,19 @@ def create_queue(hub: Hub) -> procrastinate.App:
         _defer_sync(app, INGEST)
         _defer_sync(app, PUBLISH)
         for integration_id in due_pulls(hub):
-            # One waiting pull per integration; the pull's own lease keeps runs apart.
+            # One waiting pull per integration; the pull's own lease in the database keeps runs
+            # apart. No Procrastinate lock: a worker killed mid-pull leaves its job "doing"
+            # for good, and a lock would then block the integration's pulls forever.
             with contextlib.suppress(AlreadyEnqueued):
-                app.configure_task(
-                    PULL, queueing_lock=f"pull:{integration_id}", lock=f"pull:{integration_id}"
-                ).defer(integration_id=integration_id)
+                app.configure_task(PULL, queueing_lock=f"pull:{integration_id}").defer(
+                    integration_id=integration_id
+                )
+
+    @app.periodic(cron="* * * * *", periodic_id="statistics")
+    @app.task(name=STATISTICS, queueing_lock=STATISTICS, pass_context=False)
+    def statistics(timestamp: int) -> None:
+        # Tables grow with every sync; the planner needs to know (a no-op with autovacuum on).
+        refresh_statistics(hub.engine)
 
     return app
 
