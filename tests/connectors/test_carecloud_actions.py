@@ -1,6 +1,7 @@
 """CareCloud writes against the sandbox: creating customers (retried safely through CareCloud's
-refusal of a second customer with the same email, and a write whose answer is lost creating
-exactly one), updating them by read-modify-write, and CareCloud's own reasons when it refuses."""
+refusal of a second customer with the same email, or, without an email, found by the customer
+source record when delivered again, so a write whose answer is lost creates exactly one),
+updating them by read-modify-write, and CareCloud's own reasons when it refuses."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from typing import Any
 
 import httpx
 import pytest
+from structlog.testing import capture_logs
 
 from crossdock.connectors.carecloud import CareCloudClient, create_customer, update_customer
 from crossdock.connectors.http import ConnectionFailed, HttpOptions, RetryPolicy
-from crossdock.errors import Conflict, FixRequest, NotFound
+from crossdock.errors import Conflict, CrossdockError, FixRequest, NotFound
 from tests.connectors.servers import serve
 from tests.connectors.test_carecloud_support import (
     CUSTOMERS_PATH,
+    ENTERPRISE,
     carecloud_app,
     carecloud_settings,
     fault,
@@ -59,6 +62,24 @@ def new_customer(app: Any, email: str | None = "dana.reyes@example.com") -> dict
 
 def posts(app: Any) -> list[int | None]:
     return [r.status for r in recorded(app, CUSTOMERS_PATH, "POST")]
+
+
+SOURCE_RECORDS_PATH = f"{ENTERPRISE}/customer-source-records"
+
+
+def customers_with_external_id(app: Any, external_id: str = "crossdock-7") -> list[str]:
+    state = app.state.sandbox.state
+    with state.lock:
+        return [c.customer_id for c in state.customer_list if c.external_id == external_id]
+
+
+def source_lookups(app: Any) -> list[dict[str, list[str]]]:
+    """The queries of every GET /customer-source-records, decoded."""
+    found = []
+    for r in recorded(app, SOURCE_RECORDS_PATH, "GET"):
+        query = httpx.QueryParams(r.query)
+        found.append({key: query.get_list(key) for key in query})
+    return found
 
 
 def customers_with_email(app: Any, email: str) -> list[str]:
@@ -219,6 +240,122 @@ async def test_a_create_without_email_is_not_sent_twice_when_it_may_have_landed(
             await create_customer(client, new_customer(app, email=None))
     assert failed.value.may_have_landed
     assert posts(app) == [200]
+
+
+async def test_an_emailless_create_delivered_again_is_found_by_its_source_record(
+    app: Any,
+) -> None:
+    since = time.time()
+    body = new_customer(app, email=None)
+    source = body["customer_source"]["customer_source_id"]
+    async with client_for(app) as client:
+        first = await create_customer(client, body)
+        # Its answer was lost to the caller, which delivers the same body again.
+        with capture_logs() as logs:
+            again = await create_customer(client, body, landed_since=since)
+    assert again == first
+    assert customers_with_external_id(app) == [first]
+    assert posts(app) == [201]  # looked up, not sent again
+    assert source_lookups(app) == [
+        {"external_ids[]": ["crossdock-7"], "customer_source_id": [source]}
+    ]
+    assert not [e for e in logs if e["log_level"] == "warning"]
+
+
+async def test_an_emailless_create_whose_answer_was_lost_yields_one_customer(app: Any) -> None:
+    # CareCloud creates the customer, and a gateway answers 504 in its place.
+    fault(
+        app,
+        kind="lose_response",
+        answer="error",
+        status=504,
+        count=1,
+        method="POST",
+        route=CUSTOMERS_PATH,
+    )
+    since = time.time()
+    body = new_customer(app, email=None)
+    async with client_for(app) as client:
+        with pytest.raises(CrossdockError):
+            await create_customer(client, body)  # not retried: nothing to check it by
+        customer_id = await create_customer(client, body, landed_since=since)
+    assert customers_with_external_id(app) == [customer_id]
+    assert [r.served_status for r in recorded(app, CUSTOMERS_PATH, "POST")] == [201]
+
+
+async def test_an_emailless_create_that_had_not_landed_is_sent_after_the_lookup(
+    app: Any,
+) -> None:
+    async with client_for(app) as client:
+        customer_id = await create_customer(
+            client, new_customer(app, email=None), landed_since=time.time() - 30
+        )
+    assert customers_with_external_id(app) == [customer_id]
+    assert len(source_lookups(app)) == 1
+    assert posts(app) == [201]
+
+
+async def test_an_older_customer_with_the_external_id_is_not_the_earlier_calls(app: Any) -> None:
+    state = app.state.sandbox.state
+    older = next(c for c in state.customer_list if c.external_id)
+    body = new_customer(app, email=None)
+    body["customer_source"] = {
+        "customer_source_id": older.source_id,
+        "external_id": older.external_id,
+    }
+    async with client_for(app) as client:
+        # Seed customers were created years ago, long before this delivery was first sent.
+        customer_id = await create_customer(client, body, landed_since=time.time())
+    assert customer_id != older.customer_id
+    assert posts(app) == [201]
+
+
+async def test_the_same_external_id_in_another_source_is_not_the_earlier_calls(app: Any) -> None:
+    since = time.time()
+    body = new_customer(app, email=None)
+    source = body["customer_source"]["customer_source_id"]
+    other = next(s for s in app.state.sandbox.state.catalog.sources if s != source)
+    async with client_for(app) as client:
+        first = await create_customer(client, body)
+        body["customer_source"]["customer_source_id"] = other
+        second = await create_customer(client, body, landed_since=since)
+    assert second != first
+    assert posts(app) == [201, 201]
+
+
+async def test_a_create_with_neither_email_nor_external_id_goes_again_with_a_warning(
+    app: Any,
+) -> None:
+    since = time.time()
+    body = new_customer(app, email=None)
+    del body["customer_source"]["external_id"]
+    async with client_for(app) as client:
+        first = await create_customer(client, body)
+        with capture_logs() as logs:
+            second = await create_customer(client, body, landed_since=since)
+    # Nothing to find the earlier customer by: CareCloud now has two.
+    assert second != first
+    assert posts(app) == [201, 201]
+    assert source_lookups(app) == []
+    [warning] = [e for e in logs if e["log_level"] == "warning"]
+    assert "neither an email nor an external id" in warning["event"]
+
+
+async def test_an_emailless_create_cut_off_after_landing_yields_one_customer(
+    live: tuple[Any, str],
+) -> None:
+    app, url = live
+    # The customer is created, then the connection is cut before the answer.
+    fault(app, kind="lose_response", count=1, method="POST", route=CUSTOMERS_PATH)
+    since = time.time()
+    body = new_customer(app, email=None)
+    async with CareCloudClient(carecloud_settings(url), retry=FAST) as client:
+        with pytest.raises(ConnectionFailed) as failed:
+            await create_customer(client, body)
+        assert failed.value.may_have_landed
+        customer_id = await create_customer(client, body, landed_since=since)
+    assert customers_with_external_id(app) == [customer_id]
+    assert [r.served_status for r in recorded(app, CUSTOMERS_PATH, "POST")] == [201]
 
 
 async def test_update_changes_only_what_it_names(app: Any) -> None:

@@ -147,6 +147,27 @@ CASES: dict[str, tuple[Call, int, Call, int]] = {
         lambda c, x: c.put(f"{C}/customers/whoever", headers=x["c"], json=_put_body(x)),
         400,
     ),
+    "GET /customers/{customer_id}/customer-source-records": (
+        lambda c, x: c.get(
+            f"{C}/customers/{x['customer']['customer_id']}/customer-source-records",
+            headers=x["c"],
+        ),
+        200,
+        lambda c, x: c.get(f"{E}/customers/unknown/customer-source-records", headers=x["e"]),
+        404,
+    ),
+    "GET /customer-source-records": (
+        lambda c, x: c.get(
+            f"{E}/customer-source-records",
+            headers=x["e"],
+            params={"customer_source_id": x["source"], "count": 5},
+        ),
+        200,
+        lambda c, x: c.get(
+            f"{E}/customer-source-records", headers=x["e"], params={"external_ids": "a"}
+        ),
+        400,
+    ),
     "GET /stores": (
         lambda c, x: c.get(f"{C}/stores", headers=x["c"]),
         200,

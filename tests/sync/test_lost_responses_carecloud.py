@@ -2,8 +2,10 @@
 are lost (``lose_response``: the customer is created or changed, then the connection is cut or
 a gateway status comes instead). CareCloud takes no idempotency key; what keeps a create from
 landing twice is its refusal of a second customer with the same email, and the connector
-looking the email up for the customer an earlier attempt or delivery created. Each test ends
-with every customer at CareCloud exactly once, as the source has it now.
+looking the email up for the customer an earlier attempt or delivery created; a customer
+without an email is found by its customer source record (the merchant's id as
+``external_id``) when its create is delivered again. Each test ends with every customer at
+CareCloud exactly once, as the source has it now.
 """
 
 from __future__ import annotations
@@ -197,3 +199,40 @@ def test_a_worker_dying_after_its_carecloud_create_landed_then_a_change_writes_i
         assert care.jobs() == [(1, "done"), (2, "done")]
         care.assert_once_each(changed)
         assert [r["status"] for r in care.requests("POST")] == [201, 400]
+
+
+def test_lost_answers_of_creates_without_email_are_found_by_source_record(api: Api) -> None:
+    app = carecloud_app(records=3)
+    with serve(app) as url:
+        care = CareCloudDestination(api, app, url)
+        # Two connections cut after the customer was created, one answered 504.
+        care.fault(kind="lose_response", method="POST", route=POSTS, after=1, count=2)
+        care.fault(
+            kind="lose_response",
+            answer="error",
+            status=504,
+            method="POST",
+            route=POSTS,
+            after=4,
+            count=1,
+        )
+        created = {n: merchant_customer(n, "Novak") for n in range(8)}
+        for record in created.values():
+            del record["email"]
+        care.send(created)
+        assert care.fired() == [2, 1]
+        # Without an email nothing within the call can tell whether a create landed, so the
+        # three lost ones went back to the engine, which delivers them again later.
+        api.clock.advance(3600)
+        care.flow.headers = api.admin()
+        api.drain()
+
+        assert {status for _, status in care.jobs()} == {"done"}
+        with care.state.lock:
+            ours = [c for c in care.state.customer_list if c.customer_id not in care.seeded]
+            held = sorted(c.external_id or "" for c in ours)
+        assert held == sorted(f"c-{n}" for n in created)  # each once
+        posts = care.requests("POST")
+        assert [r["served_status"] for r in posts] == [201] * 8  # none sent again
+        seen = httpx.get(f"{url}/_sandbox/requests", params={"limit": 1000}).json()
+        assert sum(r["path"].endswith("/customer-source-records") for r in seen) == 3

@@ -6,16 +6,19 @@ second customer with an email already in use (400 ``already_exists``, a ``Confli
 retry meets that refusal, the connector looks the email up (``GET /customers?email=``); a
 customer with the same names, changed since the first attempt was sent, is the one the first
 attempt created, and is the result. A conflict on the first attempt, or with another customer,
-stays a ``Conflict``. A customer without an email has no key to check by, so its create is
-retried only when it certainly did not land (no connection made, or a 429).
+stays a ``Conflict``. A customer without an email has no key to check by within one call, so
+its create is retried only when it certainly did not land (no connection made, or a 429).
 
 A caller delivering the customer again after an earlier call may have created it (its answer
 lost, then handed back, or its worker gone) passes ``landed_since``: a refusal of the email on
 the first attempt is then checked the same way, for a customer changed since that moment. A
-customer without an email is sent again as it is, and becomes a second customer if the earlier
-call had landed (a warning is logged): CareCloud enforces no other unique key, and the spec's
-``GET /customer-source-records?external_ids[]=``, which could find it by
-``customer_source.external_id``, is not in the sandbox to build against.
+customer without an email is looked for before anything is sent, by its customer source record
+(``GET /customer-source-records`` with ``external_ids[]`` set to its
+``customer_source.external_id`` and ``customer_source_id`` to its source): a record written
+since that moment belongs to the customer the earlier call created, which is the result, and
+nothing is posted. CareCloud enforces no unique key but the email, so a customer with neither
+an email nor an external id is sent again as it is, and becomes a second customer if the
+earlier call had landed (a warning is logged).
 
 ``PUT /customers/{id}`` replaces the whole record: what a body leaves out is removed, consents
 included. ``update_customer`` therefore reads the customer, applies the changes and sends the
@@ -70,7 +73,8 @@ async def create_customer(
     """``POST /customers`` with the spec's body (``customer``, ``customer_source``, optional
     ``password``; ``autologin`` defaults to false); the new customer's ``customer_id``.
     ``landed_since`` (seconds since the epoch, by the caller's clock): an earlier call may have
-    created this customer since then."""
+    created this customer since then; it is looked for by email, or without one by the
+    customer source record, and is the result if found."""
     sent = dict(body)
     sent.setdefault("autologin", False)
     info = dig(sent, "customer.personal_information")
@@ -80,13 +84,11 @@ async def create_customer(
     if landed_since is not None:
         # Read by our clock, which may run ahead of CareCloud's by what ServerClock observed.
         since = min(since, landed_since - client.server_clock.behind)
-        if not email:
-            log.warning(
-                "create sent again without an email to find an earlier one by",
-                vendor="CareCloud",
-                external_id=dig(sent, "customer_source.external_id"),
-            )
     sent_at = fold_safe(local_text(since - CREATED_SKEW, client.zone), client.zone)
+    if landed_since is not None and not email:
+        earlier = await _created_from_source(client, sent, sent_at)
+        if earlier is not None:
+            return earlier
     checked = False
 
     async def landed(error: CrossdockError) -> httpx.Response | None:
@@ -204,6 +206,41 @@ async def _created_since(
         info = row.get("personal_information") or {}
         if all(_same(sent.get(key), info.get(key)) for key in _SAME_PERSON):
             return await client.api.request("GET", f"/customers/{row['customer_id']}")
+    return None
+
+
+async def _created_from_source(
+    client: CareCloudClient, sent: Mapping[str, Any], sent_at: str
+) -> str | None:
+    """The id of the customer an earlier call created for a body without an email: the one
+    whose source record has the body's source and external id and was written at or after
+    ``sent_at``. None when there is none, or the body names no external id to look for (a
+    warning then says that the create goes again unchecked)."""
+    source = dig(sent, "customer_source")
+    source = source if isinstance(source, Mapping) else {}
+    external_id = source.get("external_id")
+    source_id = source.get("customer_source_id")
+    if not isinstance(external_id, str) or not external_id or not isinstance(source_id, str):
+        log.warning(
+            "create sent again with neither an email nor an external id to find an earlier one by",
+            vendor="CareCloud",
+        )
+        return None
+    response = await client.api.request(
+        "GET",
+        "/customer-source-records",
+        params={"external_ids[]": external_id, "customer_source_id": source_id},
+    )
+    for row in dig(client.api.decode(response), "data.customer_source_records") or []:
+        if not isinstance(row, dict) or str(row.get("last_change") or "") < sent_at:
+            continue
+        # The filters are CareCloud's to apply; a record that does not match them is not ours.
+        if row.get("external_id") != external_id or row.get("customer_source_id") != source_id:
+            continue
+        customer_id = row.get("customer_id")
+        if isinstance(customer_id, str) and customer_id:
+            log.info("create had landed", vendor="CareCloud", customer_id=customer_id)
+            return customer_id
     return None
 
 

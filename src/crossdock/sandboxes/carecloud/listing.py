@@ -20,6 +20,14 @@ from crossdock.sandboxes.carecloud.validation import MAX_ARRAY, Problems, filter
 DEFAULT_COUNT = 100
 # First-level Customer fields that order a list (personal_information is an object).
 CUSTOMER_SORT_FIELDS = ("customer_id", "last_change", "state", "doi_email", "doi_phone")
+# The fields of the spec's CustomerSourceRecord, every one a string.
+SOURCE_RECORD_SORT_FIELDS = (
+    "customer_source_record_id",
+    "customer_source_id",
+    "customer_id",
+    "external_id",
+    "last_change",
+)
 
 
 @dataclass(frozen=True)
@@ -139,3 +147,29 @@ def customer_query(query: QueryParams) -> CustomerQuery:
             filters.append(lambda c: c.personal.birthdate == day)
     problems.raise_if_any()
     return CustomerQuery(page, short, filters, ids, emails)
+
+
+@dataclass
+class SourceRecordQuery:
+    paging: Paging
+    external_ids: frozenset[str] | None  # external_ids[], else the deprecated external_id
+    source_id: str | None
+    customer_id: str | None
+
+
+def source_record_query(query: QueryParams, *, by_customer: bool) -> SourceRecordQuery:
+    """Parse the parameters of ``GET /customer-source-records`` (``by_customer``: the filter
+    ``customer_id``, which ``GET /customers/{customer_id}/customer-source-records`` does not
+    define); raises one 400 listing every bad parameter. ``external_ids[]`` wins over the
+    deprecated ``external_id`` when both are given, as the spec says."""
+    problems = Problems()
+    page = paging(problems, query, SOURCE_RECORD_SORT_FIELDS)
+    listed = array(problems, query, "external_ids")
+    single = query.get("external_id")
+    if listed is not None:
+        external_ids: frozenset[str] | None = frozenset(listed)
+    else:
+        external_ids = None if single is None else frozenset((single,))
+    customer_id = query.get("customer_id") if by_customer else None
+    problems.raise_if_any()
+    return SourceRecordQuery(page, external_ids, query.get("customer_source_id"), customer_id)

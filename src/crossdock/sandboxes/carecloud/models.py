@@ -2,11 +2,14 @@
 
 Customers are kept in compact slotted objects (a million of them must fit in memory) and
 serialized on first read; the bytes are cached until the record changes, so list pages are
-served by joining cached bytes.
+served by joining cached bytes. A customer's one customer source record (the source and
+external id it was created with) lives on the customer too: its id is derived from the
+customer's, so it costs no memory of its own.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,6 +104,7 @@ class Customer:
         "password_hash",
         "personal",
         "seq",
+        "source_changed",
         "source_id",
         "state",
     )
@@ -118,6 +122,7 @@ class Customer:
         last_change: str,
         doi_email: str | None = None,
         doi_phone: str | None = None,
+        source_changed: str | None = None,
     ) -> None:
         self.seq = seq
         self.customer_id = customer_id
@@ -129,6 +134,9 @@ class Customer:
         self.last_change = last_change
         self.doi_email = doi_email
         self.doi_phone = doi_phone
+        # When the source record was written: at creation (the API never changes it), so the
+        # same string as the new customer's last_change unless given.
+        self.source_changed = last_change if source_changed is None else source_changed
         self._json: bytes | None = None
 
     def changed(self) -> None:
@@ -176,6 +184,25 @@ class Customer:
         doc["last_change"] = self.last_change
         doc["state"] = self.state
         return doc
+
+
+def source_record_id(customer_id: str) -> str:
+    """The stable id of a customer's source record, 26 hex digits like every CareCloud id."""
+    return hashlib.blake2b(f"source-record:{customer_id}".encode(), digest_size=13).hexdigest()
+
+
+def source_record(customer: Customer) -> dict[str, Any]:
+    """The spec's ``CustomerSourceRecord`` of ``customer``; no ``external_id`` when none was
+    given (optional fields that are not set are left out, as in customers)."""
+    doc: dict[str, Any] = {
+        "customer_source_record_id": source_record_id(customer.customer_id),
+        "customer_source_id": customer.source_id,
+        "customer_id": customer.customer_id,
+    }
+    if customer.external_id is not None:
+        doc["external_id"] = customer.external_id
+    doc["last_change"] = customer.source_changed
+    return doc
 
 
 def agreement_of(consents: tuple[Consent, ...], system: tuple[str, str, str]) -> dict[str, Any]:

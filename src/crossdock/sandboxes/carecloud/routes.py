@@ -22,8 +22,13 @@ from crossdock.sandboxes.carecloud.errors import (
     language_of,
     not_found,
 )
-from crossdock.sandboxes.carecloud.listing import boolean, customer_query, paging
-from crossdock.sandboxes.carecloud.models import dumps
+from crossdock.sandboxes.carecloud.listing import (
+    boolean,
+    customer_query,
+    paging,
+    source_record_query,
+)
+from crossdock.sandboxes.carecloud.models import dumps, source_record
 from crossdock.sandboxes.carecloud.paths import CUSTOMER, ENTERPRISE, prefix
 from crossdock.sandboxes.carecloud.state import CareCloudState
 from crossdock.sandboxes.carecloud.validation import Problems, json_object
@@ -128,6 +133,31 @@ class Routes:
         with self.state.lock:
             self.state.replace_customer(customer_id, body)
         return no_content()
+
+    # -- customer source records -------------------------------------------------------------
+
+    async def list_source_records(self, request: Request) -> Response:
+        with self.state.lock:
+            token = self.authenticate(request)
+            query = source_record_query(request.query_params, by_customer=True)
+            # The customer interface lists the logged-in customer's records only.
+            own = None
+            if self.interface == CUSTOMER:
+                own = self.state.customer(self.logged_in(token))
+            rows, total = self.state.select_source_records(query, own)
+            docs = [source_record(c) for c in rows]
+        return ok({"data": {"customer_source_records": docs, "total_items": total}})
+
+    async def customer_source_records(self, request: Request) -> Response:
+        customer_id = request.path_params["customer_id"]
+        with self.state.lock:
+            token = self.authenticate(request)
+            query = source_record_query(request.query_params, by_customer=False)
+            self.own(token, customer_id)
+            customer = self.state.customer(customer_id)
+            rows, total = self.state.select_source_records(query, customer)
+            docs = [source_record(c) for c in rows]
+        return ok({"data": {"customer_source_records": docs, "total_items": total}})
 
     # -- stores and consents -----------------------------------------------------------------
 
@@ -240,6 +270,13 @@ TABLE: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("POST", "/customers", "create_customer", (ENTERPRISE, CUSTOMER)),
     ("GET", "/customers/{customer_id}", "get_customer", (ENTERPRISE, CUSTOMER)),
     ("PUT", "/customers/{customer_id}", "replace_customer", (ENTERPRISE, CUSTOMER)),
+    (
+        "GET",
+        "/customers/{customer_id}/customer-source-records",
+        "customer_source_records",
+        (ENTERPRISE, CUSTOMER),
+    ),
+    ("GET", "/customer-source-records", "list_source_records", (ENTERPRISE, CUSTOMER)),
     ("GET", "/stores", "list_stores", (ENTERPRISE, CUSTOMER)),
     ("GET", "/stores/{store_id}", "get_store", (ENTERPRISE, CUSTOMER)),
     ("GET", "/agreements", "list_agreements", (ENTERPRISE, CUSTOMER)),

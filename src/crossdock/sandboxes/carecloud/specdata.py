@@ -30,6 +30,8 @@ EMULATED = (
     "POST /customers",
     "GET /customers/{customer_id}",
     "PUT /customers/{customer_id}",
+    "GET /customers/{customer_id}/customer-source-records",
+    "GET /customer-source-records",
     "GET /stores",
     "GET /stores/{store_id}",
     "GET /agreements",

@@ -1,9 +1,10 @@
 """The CareCloud sandbox's world: its configuration, the catalog, customers and accounts.
 
 Customers are kept in creation order (the default list order) with an id and an email index;
-other orders are sorted on demand and cached until the next write. All times are rendered in
-the project's time zone (``timezone``, default Europe/Prague) without an offset, as CareCloud
-does.
+other orders are sorted on demand and cached until the next write. Each customer carries its
+one customer source record; an index by external id is built when a list first filters by one.
+All times are rendered in the project's time zone (``timezone``, default Europe/Prague) without
+an offset, as CareCloud does.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hmac
 import random
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,8 +28,19 @@ from crossdock.sandboxes.carecloud.errors import (
     not_found,
     status_error,
 )
-from crossdock.sandboxes.carecloud.listing import CustomerQuery
-from crossdock.sandboxes.carecloud.models import Agreement, Customer, Personal, Store, dumps
+from crossdock.sandboxes.carecloud.listing import (
+    CustomerFilter,
+    CustomerQuery,
+    SourceRecordQuery,
+)
+from crossdock.sandboxes.carecloud.models import (
+    Agreement,
+    Customer,
+    Personal,
+    Store,
+    dumps,
+    source_record_id,
+)
 from crossdock.sandboxes.carecloud.validation import (
     CustomerInput,
     Problems,
@@ -91,6 +104,8 @@ class CareCloudState(VendorState):
         self.next_seq = records
         self.write_rng = random.Random(f"{seed}:writes")
         self.orders: dict[tuple[str | None, bool], list[Customer]] = {}
+        self.source_orders: dict[tuple[str | None, bool], list[Customer]] = {}
+        self.by_external_id: dict[str, list[Customer]] | None = None  # built on first use
         user = ApiUser(
             user_id=seeding.ident(rng),
             login=self.login,
@@ -285,6 +300,59 @@ class CareCloudState(VendorState):
             self.orders[key] = cached
         return cached
 
+    # -- customer source records -------------------------------------------------------------
+
+    def select_source_records(
+        self, query: SourceRecordQuery, within: Customer | None = None
+    ) -> tuple[list[Customer], int]:
+        """One page of the customers whose source record matches, and how many match, in the
+        requested order; ``within``: only that customer's record is listed."""
+        paging = query.paging
+        candidates: list[Customer] | None = None
+        if within is not None:
+            candidates = [within]
+        elif query.customer_id is not None:
+            found = self.customers.get(query.customer_id)
+            candidates = [found] if found is not None else []
+        elif query.external_ids is not None:
+            index = self._external_index()
+            candidates = [c for e in query.external_ids for c in index.get(e, ())]
+        if candidates is None:
+            rows = self._source_ordered(paging.sort_field, paging.descending)
+        else:
+            rows = sorted(
+                candidates, key=_source_sort_key(paging.sort_field), reverse=paging.descending
+            )
+        checks = _source_checks(query)
+        if checks:
+            rows = [c for c in rows if all(check(c) for check in checks)]
+        return rows[paging.offset : paging.offset + paging.count], len(rows)
+
+    def _external_index(self) -> dict[str, list[Customer]]:
+        index = self.by_external_id
+        if index is None:
+            index = {}
+            for customer in self.customer_list:
+                if customer.external_id is not None:
+                    index.setdefault(customer.external_id, []).append(customer)
+            self.by_external_id = index
+        return index
+
+    def _source_ordered(self, sort_field: str | None, descending: bool) -> list[Customer]:
+        key = (sort_field, descending)
+        cached = self.source_orders.get(key)
+        if cached is None:
+            if sort_field is None:
+                cached = self.customer_list[::-1] if descending else self.customer_list
+            else:
+                cached = sorted(
+                    self.customer_list, key=_source_sort_key(sort_field), reverse=descending
+                )
+            self.source_orders[key] = cached
+        return cached
+
+    # -- customers ---------------------------------------------------------------------------
+
     def create_customer(self, body: dict[str, Any]) -> tuple[Customer, bool]:
         """The new customer, and whether the client asked for ``autologin``."""
         problems = Problems()
@@ -384,7 +452,10 @@ class CareCloudState(VendorState):
         email = customer.personal.email
         if email and email not in self.by_email:
             self.by_email[email] = customer
+        if self.by_external_id is not None and customer.external_id is not None:
+            self.by_external_id.setdefault(customer.external_id, []).append(customer)
         self.orders.clear()
+        self.source_orders.clear()
 
     def _touch(self, customer: Customer, now: str) -> None:
         customer.last_change = now
@@ -398,3 +469,34 @@ def _sort_key(sort_field: str | None) -> Any:
     if sort_field == "state":
         return lambda c: (c.state, c.seq)
     return lambda c: (getattr(c, sort_field) or "", c.seq)
+
+
+# What orders source records by each field of theirs; ties, and no external id, by creation.
+_SOURCE_FIELDS: dict[str, Callable[[Customer], str]] = {
+    "customer_source_record_id": lambda c: source_record_id(c.customer_id),
+    "customer_source_id": lambda c: c.source_id,
+    "customer_id": lambda c: c.customer_id,
+    "external_id": lambda c: c.external_id or "",
+    "last_change": lambda c: c.source_changed,
+}
+
+
+def _source_sort_key(sort_field: str | None) -> Any:
+    if sort_field is None:
+        return lambda c: c.seq
+    field = _SOURCE_FIELDS[sort_field]
+    return lambda c: (field(c), c.seq)
+
+
+def _source_checks(query: SourceRecordQuery) -> list[CustomerFilter]:
+    checks: list[CustomerFilter] = []
+    if query.external_ids is not None:
+        wanted = query.external_ids
+        checks.append(lambda c: c.external_id in wanted)
+    if query.source_id is not None:
+        source = query.source_id
+        checks.append(lambda c: c.source_id == source)
+    if query.customer_id is not None:
+        customer_id = query.customer_id
+        checks.append(lambda c: c.customer_id == customer_id)
+    return checks
