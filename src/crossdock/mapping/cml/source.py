@@ -136,6 +136,10 @@ def parse(text: str, source: str = "template") -> Node:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
+        if problem == "exceeded maximum nesting depth":
+            # libyaml's own bound (0.2.5 and newer), met while it scans ahead of our count
+            problem = f"the template nests deeper than {MAX_DEPTH} levels"
+            raise CmlCompileError(problem, source=source, line=line) from None
         raise CmlCompileError(f"invalid YAML: {problem}", source=source, line=line) from None
     except yaml.YAMLError as exc:
         raise CmlCompileError(f"invalid YAML: {exc}", source=source) from None
