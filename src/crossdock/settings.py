@@ -30,6 +30,10 @@ class Settings:
     queue: str = "embedded"
     publish_lease_seconds: int = 300
     pull_lease_seconds: int = 600
+    # Distributed workers: how often they look for due work (seconds, 1-59), and after how
+    # long without a heartbeat a worker counts as gone and its jobs are handed back.
+    sweep_seconds: int = 15
+    worker_stalled_seconds: int = 30
     max_body_bytes: int = 64 * 1024 * 1024
     mako_access: str = "operators"
     mako_timeout: float = 5.0
@@ -67,6 +71,8 @@ def load_settings(
         "argon2_memory_kib",
         "publish_lease_seconds",
         "pull_lease_seconds",
+        "sweep_seconds",
+        "worker_stalled_seconds",
         "max_body_bytes",
         "mako_cpu",
         "mako_memory_mib",
@@ -106,6 +112,10 @@ def load_settings(
             "no",
         )
     values.update(overrides)
+    if not 1 <= int(str(values.get("sweep_seconds", 15))) <= 59:
+        raise ValueError("CROSSDOCK_SWEEP_SECONDS must be between 1 and 59")
+    if int(str(values.get("worker_stalled_seconds", 30))) < 3:
+        raise ValueError("CROSSDOCK_WORKER_STALLED_SECONDS must be at least 3")
     if values.get("queue", "embedded") not in ("embedded", "procrastinate"):
         raise ValueError("CROSSDOCK_QUEUE must be 'embedded' or 'procrastinate'")
     if not values.get("secret_key"):

@@ -1,6 +1,10 @@
 """Real ``crossdock worker`` processes killed with SIGKILL in the middle of a pull from the
 CareCloud sandbox and in the middle of publishing to the Custom Trades sandbox, then replaced:
-Custom Trades ends up mirroring CareCloud, every customer there once."""
+Custom Trades ends up mirroring CareCloud, every customer there once.
+
+The leases keep their defaults (ten minutes for a pull, five for publish claims), far longer
+than the test waits: the work resumes because the next worker sees the killed one stop beating
+and hands its jobs' leases and claims back."""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from tests.sync.conftest import count, start_worker
 from tests.sync.customers_flow import ENTERPRISE, assert_mirrored, customers_flow
 
 CUSTOMERS = 600
-LEASES = {"CROSSDOCK_PULL_LEASE_SECONDS": "2", "CROSSDOCK_PUBLISH_LEASE_SECONDS": "2"}
+HAND_BACK = {"CROSSDOCK_WORKER_STALLED_SECONDS": "3", "CROSSDOCK_SWEEP_SECONDS": "1"}
 
 
 def wait_for(engine: Any, what: Callable[[], bool], log: Path, seconds: float = 90) -> None:
@@ -66,7 +70,7 @@ def test_workers_killed_mid_pull_and_mid_publish_lose_and_double_nothing(
         assert r.status_code == 202, r.text
 
         # 1. Killed mid-pull: some pages stored with their checkpoint, the pull still leased.
-        first = start_worker(postgres_url, tmp_path / "first.log", **LEASES)
+        first = start_worker(postgres_url, tmp_path / "first.log", **HAND_BACK)
         wait_for(
             engine,
             lambda: count(engine, "select count(*) from ingest_items") >= 100,
@@ -78,11 +82,14 @@ def test_workers_killed_mid_pull_and_mid_publish_lose_and_double_nothing(
         assert count(engine, "select count(*) from pull_states where status = 'running'") == 1
 
         # 2. The next worker resumes the pull at its checkpoint; killed mid-publish.
-        second = start_worker(postgres_url, tmp_path / "second.log", **LEASES)
+        second = start_worker(postgres_url, tmp_path / "second.log", **HAND_BACK)
         live = flow.live()
         wait_for(
             engine,
-            lambda: count(engine, "select count(*) from destination_links") >= live // 3,
+            lambda: (
+                count(engine, "select count(*) from destination_links") >= live // 3
+                and count(engine, "select count(*) from publish_jobs where status = 'sending'") > 0
+            ),
             tmp_path / "second.log",
         )
         kill(second)
@@ -90,7 +97,7 @@ def test_workers_killed_mid_pull_and_mid_publish_lose_and_double_nothing(
         assert published < live, "publishing finished before it could be killed"
 
         # 3. A third worker finishes; nothing was lost or sent twice.
-        third = start_worker(postgres_url, tmp_path / "third.log", **LEASES)
+        third = start_worker(postgres_url, tmp_path / "third.log", **HAND_BACK)
         try:
             wait_for(
                 engine,
@@ -111,6 +118,20 @@ def test_workers_killed_mid_pull_and_mid_publish_lose_and_double_nothing(
         finally:
             third.terminate()
             third.wait(30)
+        # The killed workers' jobs were handed back and closed, not left "doing": the pull's
+        # lease, then the publish claims.
+        handed_back = (tmp_path / "second.log").read_text() + (tmp_path / "third.log").read_text()
+        assert "task=crossdock.pull" in handed_back, handed_back
+        assert "task=crossdock.publish" in handed_back, handed_back
+        assert count(engine, "select count(*) from procrastinate_jobs where status = 'doing'") == 0
+        assert (
+            count(
+                engine,
+                "select count(*) from procrastinate_jobs where status = 'failed' "
+                "and task_name in ('crossdock.pull', 'crossdock.publish')",
+            )
+            >= 2
+        )
         # Every CareCloud customer is one master record of one version: the resumed pull
         # changed nothing it had stored before the kill.
         records = count(engine, "select count(*) from master_records")

@@ -18,7 +18,9 @@ class PublishJob(Base):
 
     Written in the same transaction as the record version that caused it (an outbox), so no
     accepted change is lost. ``pending`` jobs wait for ``next_attempt_at``; a worker marks the
-    ones it takes ``sending`` (with ``claimed_at``) while it talks to the destination, then
+    ones it takes ``sending`` (with ``claimed_at``, and ``claimed_by``, the queue job that took
+    them, so a worker known to be gone hands them back at once) while it talks to the
+    destination, then
     ``done``, ``failed`` (parked with its error until a user retries it), ``skipped`` (nothing
     to do) or ``superseded`` (a newer version of the record took its place).
     """
@@ -36,6 +38,7 @@ class PublishJob(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

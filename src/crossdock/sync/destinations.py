@@ -35,6 +35,9 @@ class Delivery:
     external_id: str | None
     idempotency_key: str
     settings: dict[str, Any]
+    # Which claim of the job this is (its ``attempts`` once claimed): only that claim may
+    # complete it, not an earlier one whose lease ran out while it was still sending.
+    attempt: int
     # Set when an earlier delivery of this job was sent and not acknowledged: the job's queuing
     # time, before which none of its writes can have landed. Vendors without idempotency keys
     # look for what landed since then.
@@ -167,7 +170,8 @@ class CareCloudCustomers(Clients):
     """Customers to CareCloud: create (``POST /customers``) and update the customer's
     ``personal_information``. CareCloud's API cannot delete or deactivate a customer, so a
     deletion is parked with that reason. A create delivered again after an unacknowledged one
-    answers the customer that one created, found by its email (``landed_since``)."""
+    answers the customer that one created, found by its email or, without one, by its customer
+    source record (``landed_since``)."""
 
     async def deliver(self, delivery: Delivery) -> DeliveryResult:
         from crossdock.connectors.carecloud.actions import (

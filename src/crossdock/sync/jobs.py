@@ -9,7 +9,9 @@ from datetime import timedelta
 from crossdock.hub import Hub
 from crossdock.sync.ingest import process_pending
 from crossdock.sync.publish import claim, complete, deliver_all
+from crossdock.sync.publish import release as release_claims
 from crossdock.sync.pull import due_pulls, pull
+from crossdock.sync.pull import release as release_pulls
 
 
 def ingest(hub: Hub, *, chunk: int = 500) -> int:
@@ -26,8 +28,9 @@ def ingest_chunk(hub: Hub, *, chunk: int = 500) -> int:
         return process_pending(session, now=hub.clock(), limit=chunk)
 
 
-def publish_chunk(hub: Hub, *, chunk: int = 100) -> int:
-    """One round of due publish jobs: claim, deliver, complete."""
+def publish_chunk(hub: Hub, *, chunk: int = 100, holder: str | None = None) -> int:
+    """One round of due publish jobs: claim, deliver, complete. ``holder`` names the queue
+    job doing it (see ``release``)."""
     with hub.transaction() as session:
         deliveries = claim(
             session,
@@ -35,6 +38,7 @@ def publish_chunk(hub: Hub, *, chunk: int = 100) -> int:
             hub.clock(),
             chunk,
             lease=timedelta(seconds=hub.settings.publish_lease_seconds),
+            holder=holder,
         )
     if not deliveries:
         return 0
@@ -68,3 +72,12 @@ def drain(hub: Hub, *, chunk: int = 500) -> int:
     while done := pull_due(hub) + ingest(hub, chunk=chunk) + publish_due(hub):
         total += done
     return total
+
+
+def release(hub: Hub, holder: str) -> tuple[list[str], int]:
+    """Give back what the queue job ``holder`` held, its worker being known to be gone: the
+    leases of its pulls (released integrations) and its publish claims (how many)."""
+    pulls = release_pulls(hub, holder)
+    with hub.transaction() as session:
+        jobs = release_claims(session, holder, hub.clock())
+    return pulls, jobs

@@ -144,13 +144,15 @@ def claim(
     now: datetime,
     limit: int,
     lease: timedelta = LEASE,
+    holder: str | None = None,
 ) -> list[Delivery]:
-    """Take due jobs: reclaim expired leases, supersede old versions, mark the rest sending."""
+    """Take due jobs: reclaim expired leases, supersede old versions, mark the rest sending
+    (claimed by ``holder``, the queue job taking them; see ``release``)."""
     jobs = table_of(PublishJob)
     session.execute(
         update(jobs)
         .where(jobs.c.status == "sending", jobs.c.claimed_at < now - lease)
-        .values(status="pending", updated_at=now)
+        .values(status="pending", claimed_by=None, updated_at=now)
     )
     query = (
         select(jobs)
@@ -261,6 +263,7 @@ def claim(
                 external_id=link.external_id if link is not None else None,
                 idempotency_key=idempotency_key(pair[0], pair[1], job["version"]),
                 settings=secrets.open(integration.system_settings or {}),
+                attempt=job["attempts"] + 1,
                 landed_since=job["created_at"] if job["attempts"] > 0 else None,
             )
         )
@@ -273,9 +276,28 @@ def claim(
         session.execute(
             update(jobs)
             .where(jobs.c.id.in_([d.job_id for d in deliveries]))
-            .values(status="sending", claimed_at=now, attempts=jobs.c.attempts + 1, updated_at=now)
+            .values(
+                status="sending",
+                claimed_at=now,
+                claimed_by=holder,
+                attempts=jobs.c.attempts + 1,
+                updated_at=now,
+            )
         )
     return deliveries
+
+
+def release(session: Session, holder: str, now: datetime) -> int:
+    """Hand back the jobs ``holder`` claimed, because its worker is known to be gone: they are
+    delivered again, under the same idempotency keys, now rather than when the lease runs out.
+    Returns how many."""
+    jobs = table_of(PublishJob)
+    released = session.execute(
+        update(jobs)
+        .where(jobs.c.status == "sending", jobs.c.claimed_by == holder)
+        .values(status="pending", claimed_by=None, updated_at=now)
+    )
+    return int(released.rowcount)  # type: ignore[attr-defined]
 
 
 def _unacknowledged_creates(
@@ -401,8 +423,8 @@ def complete(session: Session, outcomes: Sequence[Outcome], now: datetime) -> No
     for outcome in outcomes:
         d = outcome.delivery
         job = claimed.get(d.job_id)
-        if job is None or job.status != "sending":
-            continue  # reclaimed by another worker after an expired lease
+        if job is None or job.status != "sending" or job.attempts != d.attempt:
+            continue  # reclaimed after an expired lease (and maybe claimed again since)
         owner = {"company_id": job.company_id, "agency_id": job.agency_id}
         if outcome.error is None:
             assert outcome.result is not None
@@ -415,6 +437,7 @@ def complete(session: Session, outcomes: Sequence[Outcome], now: datetime) -> No
             "status": "pending" if retry else "failed",
             "last_error": outcome.error.detail,
             "claimed_at": None,
+            "claimed_by": None,
             "updated_at": now,
         }
         if retry:
@@ -491,7 +514,7 @@ def _record_deliveries(
     session.execute(
         update(jobs)
         .where(jobs.c.id.in_([o.delivery.job_id for o in delivered]))
-        .values(status="done", claimed_at=None, last_error=None, updated_at=now)
+        .values(status="done", claimed_at=None, claimed_by=None, last_error=None, updated_at=now)
     )
 
 
