@@ -193,3 +193,57 @@ def test_orders_become_a_job_and_an_invoice_at_custom_trades(api: Api) -> None:
             assert vendor.get(f"/jobs/{job['uuid']}").json()["data"]["status"] == "Complete"
             assert ctc.send("o1", None)["status"] == "deleted"
             assert vendor.get(f"/jobs/{job['uuid']}").status_code == 404
+
+
+def test_orders_find_their_customer_at_custom_trades_by_email_beyond_the_key_window(
+    api: Api,
+) -> None:
+    with serve(ctc_app(records=3)) as url:
+        ctc = flow(api, "orders", "customtrades", {"baseUrl": url, "apiKey": API_KEY})
+        with httpx.Client(
+            base_url=f"{url}/api/v1", headers={"Authorization": f"Bearer {API_KEY}"}
+        ) as vendor:
+
+            def customers() -> list[dict[str, Any]]:
+                rows: list[dict[str, Any]] = vendor.get("/customers", params={"limit": 100}).json()[
+                    "data"
+                ]["customers"]
+                return rows
+
+            def job_of(result: dict[str, Any]) -> dict[str, Any]:
+                job: dict[str, Any] = vendor.get(
+                    f"/jobs/{result['response']['job']['uuid']}"
+                ).json()["data"]
+                return job
+
+            # An order whose billing email is a customer's already there: that customer.
+            known = customers()[0]
+            order = copy.deepcopy(ORDER)
+            order["addresses"]["billing"]["email"] = known["email"].upper()
+            first = ctc.send("o1", order)
+            assert first["status"] == "created", first["errors"]
+            assert job_of(first)["customer_uuid"] == known["uuid"]
+            assert len(customers()) == 3
+
+            # A new customer's first order creates them; their next order, two days later
+            # (past the vendor's 24-hour idempotency window), finds them by email.
+            order = copy.deepcopy(ORDER)
+            order.update(customerId="new-customer")
+            order["addresses"]["billing"].update(email="New.Buyer@example.com")
+            second = ctc.send("o2", order)
+            assert second["status"] == "created", second["errors"]
+            created = job_of(second)["customer_uuid"]
+            assert len(customers()) == 4
+            r = httpx.post(f"{url}/_sandbox/clock/advance", json={"seconds": 2 * 86400})
+            assert r.is_success, r.text
+            third = ctc.send("o3", {**order, "systemOrderNumber": "later-order"})
+            assert third["status"] == "created", third["errors"]
+            assert job_of(third)["customer_uuid"] == created
+            assert len(customers()) == 4
+
+            # An update keeps the job's customer, even with another billing email now.
+            order["addresses"]["billing"].update(email="someone.else@example.com")
+            updated = ctc.send("o2", {**order, "status": "shipped"})
+            assert updated["status"] == "updated", updated["errors"]
+            assert job_of(second)["customer_uuid"] == created
+            assert len(customers()) == 4

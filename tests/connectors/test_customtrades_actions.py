@@ -18,6 +18,8 @@ from crossdock.connectors.customtrades import (
     delete,
     delete_job_photo,
     derive_key,
+    find_customer,
+    read,
     update,
 )
 from crossdock.connectors.http import HttpOptions, RetryPolicy
@@ -274,3 +276,30 @@ async def test_writes_the_vendor_does_not_offer_are_refused_before_sending(local
         with pytest.raises(FixRequest, match="idempotency key"):
             await create(client, "customers", customer(), idempotency_key="x" * 256)
     assert local.requests() == []
+
+
+async def test_a_customer_is_found_by_exact_email_on_any_page(local: Ctc) -> None:
+    async with local.client() as client:
+        ann = await create(client, "customers", customer(email="ann@harbor.example"))
+        # More than a page of customers whose email contains Ann's, created after her, so the
+        # list (newest first) shows her on its second page.
+        for n in range(105):
+            await create(client, "customers", customer(email=f"jo{n}ann@harbor.example"))
+        again = await create(client, "customers", customer(email="Ann@Harbor.example"))
+        found = await find_customer(client, " ANN@harbor.example ")
+        assert found is not None
+        assert found["uuid"] == ann["uuid"]  # the oldest of the two exact matches
+        assert [r.query for r in local.requests() if "search=" in r.query] == [
+            "search=ann%40harbor.example&page=1&limit=100",
+            "search=ann%40harbor.example&page=2&limit=100",
+        ]  # 107 customers match the search: two pages, Ann on the second
+        assert await find_customer(client, "nn@harbor.example") is None  # substrings only
+        assert await find_customer(client, "") is None
+
+        await delete(client, "customers", ann["uuid"])
+        found = await find_customer(client, "ann@harbor.example")
+        assert found is not None
+        assert found["uuid"] == again["uuid"]  # a deleted customer is not found
+        assert (await read(client, "customers", again["uuid"]))["email"] == again["email"]
+        with pytest.raises(NotFound):
+            await read(client, "customers", ann["uuid"])

@@ -243,10 +243,12 @@ class CustomTradesCustomers(Clients):
 class CustomTradesOrders(Clients):
     """Orders to Custom Trades CRM as a job and its invoice.
 
-    The job's customer is the variable ``customerUuid`` when the integration sets it; otherwise
-    a customer made from the order's billing address (name, email, phone), created with a key
-    derived from the order's customer id, so one merchant customer becomes one Custom Trades
-    customer within the vendor's 24-hour idempotency window. Updates ``PUT`` the job and the
+    The job's customer is the variable ``customerUuid`` when the integration sets it. Otherwise
+    it is the customer with the billing address's email, looked up at the vendor (the oldest
+    one, if several), or, with no such customer or no email, one created from the billing
+    address (name, email, phone) under a key derived from the order's customer id, so orders
+    of one new customer sent together still make one customer. The link is
+    ``job:invoice:customer``: an update keeps the job's customer, and ``PUT``s the job and the
     invoice; a deletion soft-deletes both. Every write carries a key derived from the
     delivery's, so a retried delivery acts once.
     """
@@ -258,13 +260,20 @@ class CustomTradesOrders(Clients):
         key = delivery.idempotency_key
         rows = (delivery.payload or {}).get("data") or []
         client = self.client(delivery, CustomTradesClient)
+        job_uuid, invoice_uuid, customer = _order_link(delivery.external_id)
         if delivery.action == "delete":
-            job_uuid, _, invoice_uuid = (delivery.external_id or "").partition(":")
             await delete(client, "jobs", job_uuid, idempotency_key=f"{key}-job")
             if invoice_uuid:
                 await delete(client, "invoices", invoice_uuid, idempotency_key=f"{key}-inv")
             return DeliveryResult(delivery.external_id, {"deleted": True})
-        customer = await self._customer(client, delivery, rows, create)
+        updating = delivery.action == "update" and bool(job_uuid)
+        given = (delivery.settings.get("mappingVariables") or {}).get("customerUuid")
+        if given:
+            customer = str(given)
+        elif not updating:
+            customer = await self._customer(client, delivery, rows)
+        elif not customer:  # linked before links named the customer
+            customer = await self._job_customer(client, job_uuid)
         job = map_out(
             delivery,
             "customtrades",
@@ -272,8 +281,7 @@ class CustomTradesOrders(Clients):
             source={"rows": rows},
             variables={"customerUuid": customer},
         )
-        if delivery.action == "update" and delivery.external_id:
-            job_uuid, _, invoice_uuid = delivery.external_id.partition(":")
+        if updating:
             job_row = await update(client, "jobs", job_uuid, job, idempotency_key=f"{key}-job")
         else:
             job_row = await create(client, "jobs", job, idempotency_key=f"{key}-job")
@@ -293,14 +301,13 @@ class CustomTradesOrders(Clients):
             invoice_row = await create(client, "invoices", invoice, idempotency_key=f"{key}-inv")
             invoice_uuid = str(invoice_row.get("uuid"))
         return DeliveryResult(
-            f"{job_uuid}:{invoice_uuid}", {"job": job_row, "invoice": invoice_row}
+            f"{job_uuid}:{invoice_uuid}:{customer}", {"job": job_row, "invoice": invoice_row}
         )
 
-    async def _customer(self, client: Any, delivery: Delivery, rows: list[Any], create: Any) -> str:
-        """The job's customer in Custom Trades (see the class docstring)."""
-        given = (delivery.settings.get("mappingVariables") or {}).get("customerUuid")
-        if given:
-            return str(given)
+    async def _customer(self, client: Any, delivery: Delivery, rows: list[Any]) -> str:
+        """A new job's customer, when the settings name none (see the class docstring)."""
+        from crossdock.connectors.customtrades.actions import create, find_customer
+
         first = rows[0] if rows else {}
         billing = ((first.get("addresses") or {}).get("billing")) or {}
         customer = {
@@ -310,6 +317,10 @@ class CustomTradesOrders(Clients):
             "email": billing.get("email"),
             "phone": billing.get("phone1"),
         }
+        if customer["email"]:
+            known = await find_customer(client, str(customer["email"]))
+            if known is not None:
+                return str(known.get("uuid"))
         body = _customer_body(delivery, customer)
         owner = customer["merchantCustomerId"]
         row = await create(
@@ -319,6 +330,18 @@ class CustomTradesOrders(Clients):
             idempotency_key=f"crossdock-customer-{delivery.integration_id}-{owner}"[:255],
         )
         return str(row.get("uuid"))
+
+    async def _job_customer(self, client: Any, job_uuid: str) -> str:
+        from crossdock.connectors.customtrades.actions import read
+
+        return str((await read(client, "jobs", job_uuid)).get("customer_uuid") or "")
+
+
+def _order_link(external_id: str | None) -> tuple[str, str, str]:
+    """(job, invoice, customer) of an order's link; older links name no customer."""
+    parts = (external_id or "").split(":")
+    job, invoice, customer = [*parts, "", "", ""][:3]
+    return job, invoice, customer
 
 
 def _customer_body(delivery: Delivery, customer: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from crossdock.connectors.customtrades.actions import (
     delete,
     delete_job_photo,
     derive_key,
+    find_customer,
+    read,
     update,
 )
 from crossdock.connectors.customtrades.client import CustomTradesClient, connection_test
@@ -44,6 +46,8 @@ __all__ = [
     "delete",
     "delete_job_photo",
     "derive_key",
+    "find_customer",
+    "read",
     "stream",
     "update",
 ]

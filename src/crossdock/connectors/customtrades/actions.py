@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from crossdock.connectors.customtrades.client import CustomTradesClient, data_of
+from crossdock.connectors.customtrades.client import CustomTradesClient, ctc_paginator, data_of
 from crossdock.connectors.customtrades.errors import VENDOR
 from crossdock.connectors.customtrades.resources import JOB_PHOTOS, listed
 from crossdock.connectors.http import Record
@@ -95,6 +95,37 @@ async def delete(
     target = listed(resource)
     path = f"{target.path}/{_uuid(record_uuid, target.label)}"
     return await _delete(client, path, idempotency_key)
+
+
+async def read(client: CustomTradesClient, resource: str, uuid: str) -> Record:
+    """``GET /{resource}/{uuid}``: the live record (``NotFound`` once deleted)."""
+    path = f"{listed(resource).path}/{_uuid(uuid, 'record')}"
+    response = await client.api.request("GET", path)
+    return data_of(client.api.decode(response), path)
+
+
+async def find_customer(client: CustomTradesClient, email: str) -> Record | None:
+    """The oldest live customer whose email is ``email`` (case and spaces aside), or None.
+
+    The vendor has no lookup by email: the customers list's ``search`` filter matches a
+    substring of the name, company, email or phone, so every page of its answer is read and
+    only an exact email counts."""
+    wanted = email.strip().lower()
+    if not wanted:
+        return None
+    found: list[Record] = []
+    path = listed("customers").path
+    async for page in client.api.pages(
+        path, ctc_paginator(), records="data.customers", params={"search": wanted}
+    ):
+        found.extend(
+            row
+            for row in page.records
+            if isinstance(row, dict) and str(row.get("email") or "").strip().lower() == wanted
+        )
+    if not found:
+        return None
+    return min(found, key=lambda row: (str(row.get("created_at") or ""), str(row.get("uuid"))))
 
 
 async def create_job_photo(
