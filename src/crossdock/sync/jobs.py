@@ -9,8 +9,10 @@ from datetime import timedelta
 from crossdock.hub import Hub
 from crossdock.sync.ingest import process_pending
 from crossdock.sync.publish import claim, complete, deliver_all
+from crossdock.sync.publish import holders as claim_holders
 from crossdock.sync.publish import release as release_claims
 from crossdock.sync.pull import due_pulls, pull
+from crossdock.sync.pull import holders as pull_holders
 from crossdock.sync.pull import release as release_pulls
 
 
@@ -48,30 +50,39 @@ def publish_chunk(hub: Hub, *, chunk: int = 100, holder: str | None = None) -> i
     return len(deliveries)
 
 
-def publish_due(hub: Hub, *, chunk: int = 100) -> int:
+def publish_due(hub: Hub, *, chunk: int = 100, holder: str | None = None) -> int:
     """Deliver due publish jobs until none is left; no transaction stays open while a
     destination is called. Returns how many deliveries were attempted."""
     total = 0
-    while done := publish_chunk(hub, chunk=chunk):
+    while done := publish_chunk(hub, chunk=chunk, holder=holder):
         total += done
     return total
 
 
-def pull_due(hub: Hub) -> int:
+def pull_due(hub: Hub, *, holder: str | None = None) -> int:
     """Run every pull that is due (asked for, or on its schedule); returns how many ran."""
     ran = 0
     for integration_id in due_pulls(hub):
-        outcome = asyncio.run(pull(hub, integration_id))
+        outcome = asyncio.run(pull(hub, integration_id, holder=holder))
         ran += outcome.status != "busy"
     return ran
 
 
-def drain(hub: Hub, *, chunk: int = 500) -> int:
-    """Pull, ingest and publish until nothing is due; returns how much work was done."""
+def drain(hub: Hub, *, chunk: int = 500, holder: str | None = None) -> int:
+    """Pull, ingest and publish until nothing is due; returns how much work was done.
+    ``holder`` names the worker, for what it holds in the database (see ``release``)."""
     total = 0
-    while done := pull_due(hub) + ingest(hub, chunk=chunk) + publish_due(hub):
+    while done := (
+        pull_due(hub, holder=holder) + ingest(hub, chunk=chunk) + publish_due(hub, holder=holder)
+    ):
         total += done
     return total
+
+
+def holders(hub: Hub) -> set[str]:
+    """Who holds something now: running pulls' and sending publish jobs' holders."""
+    with hub.transaction() as session:
+        return pull_holders(session) | claim_holders(session)
 
 
 def release(hub: Hub, holder: str) -> tuple[list[str], int]:

@@ -287,6 +287,18 @@ def claim(
     return deliveries
 
 
+def holders(session: Session) -> set[str]:
+    """The holders of publish jobs being sent."""
+    jobs = table_of(PublishJob)
+    return set(
+        session.scalars(
+            select(jobs.c.claimed_by)
+            .where(jobs.c.status == "sending", jobs.c.claimed_by.is_not(None))
+            .distinct()
+        )
+    )
+
+
 def release(session: Session, holder: str, now: datetime) -> int:
     """Hand back the jobs ``holder`` claimed, because its worker is known to be gone: they are
     delivered again, under the same idempotency keys, now rather than when the lease runs out.

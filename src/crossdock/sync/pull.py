@@ -203,6 +203,17 @@ def release(hub: Hub, holder: str) -> list[str]:
         return [state.integration_id for state in states]
 
 
+def holders(session: Session) -> set[str]:
+    """The holders of running pulls."""
+    return set(
+        session.scalars(
+            select(PullState.holder)
+            .where(PullState.status == "running", PullState.holder.is_not(None))
+            .distinct()
+        )
+    )
+
+
 def due_pulls(hub: Hub) -> list[str]:
     """Source integrations to pull now: asked for on demand, or due on their schedule."""
     now = hub.clock()
