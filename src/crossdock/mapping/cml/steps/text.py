@@ -107,6 +107,7 @@ def _fill(node: Node) -> str:
 _TAG = re.compile(r"<[^<>]*>")
 _BLOCK = re.compile(r"</?(?:p|div|br|li|ul|ol|tr|h[1-6]|table|section|article)\b[^<>]*>", re.I)
 _RUNS = re.compile(r"[^\S\n]*\n\s*|[^\S\n]{2,}|[\t\r\f\v]")
+_SPACES = re.compile(" {2,}")
 
 
 def _collapse(match: re.Match[str]) -> str:
@@ -119,7 +120,36 @@ def plain_text(text: str) -> str:
     if "<" in text:
         text = _TAG.sub("", _BLOCK.sub("\n", text))
     if "&" in text:
-        text = html.unescape(text)
+        text = unescape(text)
+    return collapse_spaces(text)
+
+
+def unescape(text: str) -> str:
+    """``html.unescape``, with a shortcut for text whose every & starts ``&amp;`` (the usual
+    case), which decodes the same at a fraction of the cost."""
+    if text.count("&") == text.count("&amp;"):
+        return text.replace("&amp;", "&")
+    return html.unescape(text)
+
+
+def collapse_spaces(text: str) -> str:
+    """Each run of whitespace with a line break in it becomes one line break, every other run
+    of two or more whitespace characters (or a tab, CR, form feed or vertical tab alone) one
+    space; then the ends are trimmed, as ``collapse_spaces_generally`` does.
+
+    When the only whitespace is spaces and line breaks (every other whitespace character is
+    unprintable), as in most text, splitting lines gives the same several times faster."""
+    if not text.replace("\n", "").isprintable():
+        return collapse_spaces_generally(text)
+    if "\n" in text:
+        text = "\n".join([line for part in text.split("\n") if (line := part.strip(" "))])
+    if "  " in text:
+        text = _SPACES.sub(" ", text)
+    return text.strip()
+
+
+def collapse_spaces_generally(text: str) -> str:
+    """What ``collapse_spaces`` means, for any text."""
     return _RUNS.sub(_collapse, text).strip()
 
 
