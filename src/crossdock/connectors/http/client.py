@@ -31,6 +31,7 @@ from crossdock.connectors.http.errors import ConnectionFailed, connection_error
 from crossdock.connectors.http.paging import PageRequest, Paginator, dig
 from crossdock.connectors.http.ratelimit import RateLimitedTransport, RateLimiter
 from crossdock.connectors.http.retry import RetryPolicy
+from crossdock.connectors.http.transport import pooled_transport
 from crossdock.errors import CrossdockError, GiveUp, Throttled
 
 log = structlog.get_logger("crossdock.connectors.http")
@@ -82,14 +83,10 @@ def build_http_client(
     ``X-Usage-*``).
     """
     options = options or HttpOptions()
-    inner = transport or httpx.AsyncHTTPTransport(
-        verify=tls_context(),
-        limits=httpx.Limits(
-            max_connections=options.max_connections,
-            max_keepalive_connections=options.max_connections,
-            keepalive_expiry=options.keepalive_expiry,
-        ),
-        retries=0,  # retries are VendorClient's, with backoff and rules about writes
+    inner = transport or pooled_transport(
+        ssl_context=tls_context(),
+        max_connections=options.max_connections,
+        keepalive_expiry=options.keepalive_expiry,
     )
     if rate_limiter is not None:
         inner = RateLimitedTransport(inner, rate_limiter)
