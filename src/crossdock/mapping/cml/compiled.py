@@ -64,3 +64,18 @@ class Compiler(Protocol):
     def expr(self, node: Node) -> Compiled: ...
 
     def table(self, node: Node) -> dict[str, Any]: ...
+
+
+def pure_operand(c: Compiler, node: Node) -> Compiled | None:
+    """The step argument at ``node`` compiled again, if it is a literal or a path read with one
+    lookup (``$.key``, ``$record.key``...): evaluating it cannot fail and is not charged, so
+    a generated fast path may evaluate it and the step's closure again. None otherwise; only
+    a scalar is compiled (so nested arguments are never compiled twice over)."""
+    if node.is_map or node.is_seq:
+        return None
+    compiled = c.expr(node)
+    if compiled.kind == "const":
+        return compiled
+    origin = compiled.origin
+    simple = compiled.kind == "path" and origin is not None and origin.simple() is not None
+    return compiled if simple else None

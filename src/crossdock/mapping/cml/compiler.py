@@ -18,7 +18,7 @@ from crossdock.mapping.cml.objects import build_object, step_error
 from crossdock.mapping.cml.paths import KEY, ROOTS, Path, getter, parse_path
 from crossdock.mapping.cml.runtime import MISSING, Env, key_segment, weigh
 from crossdock.mapping.cml.source import Node
-from crossdock.mapping.cml.steps import SCALAR_STEPS, STEPS, fresh
+from crossdock.mapping.cml.steps import STEPS, fresh, scalar_step
 from crossdock.mapping.cml.values import lookup_key, show, to_text, truthy
 
 SOURCES = ("value", "from", "object", "list", "each", "if", "first", "all", "any", "not", "omit")
@@ -216,13 +216,13 @@ class ExpressionCompiler:
         compiled: Compiled = getattr(self, "_source_" + head)(node)
         steps: list[StepFn] = []
         hints: list[Hint | None] = []
-        last = ""
+        scalar = False
         for key, arg in keys.items():
             if key in STEPS:
                 self.source = arg.source
                 steps.append(STEPS[key](arg, self, node.key_lines[key]))
-                hints.append(hint(key, arg, self.table))
-                last = key
+                hints.append(hint(key, arg, self))
+                scalar = scalar_step(key, arg)
         if not steps:
             return compiled
         return Compiled(
@@ -234,7 +234,7 @@ class ExpressionCompiler:
             steps=tuple(steps),
             hints=tuple(hints),
             kind="steps",
-            scalar=last in SCALAR_STEPS,
+            scalar=scalar,
         )
 
     def _no_source(self, node: Node) -> None:

@@ -1,21 +1,27 @@
-"""Fast paths for the cheapest steps, written into generated object builders instead of a call.
+"""Fast paths for the commonest steps, written into generated object builders instead of a call.
 
-A step whose argument is a literal can say what it does to the commonest kind of value in one
-line (``truncate: 80`` on text is ``v[:80]``); the generated builder writes that line, and calls
-the step's closure for every other value, so the closure keeps the last word on what a step
-means (its conversions and its errors). Like the rest of the generated code, the lines are
-fixed fragments; the step's literal argument is bound to a name, never written into them.
+A step whose argument is a literal, or a path read with one lookup (``$.key``, ``$record.key``,
+``$computed.key``, ``$variables.key``), can say what it does to the commonest kind of value in a
+few lines (``truncate: 80`` on text is ``v[:80]``); the generated builder writes those lines, and
+calls the step's closure for every other value, so the closure keeps the last word on what a
+step means (its conversions and its errors). Such an argument (an "operand") cannot fail and
+costs nothing, so reading it again in the closure changes nothing. Like the rest of the
+generated code, the lines are fixed fragments; literals are bound to names, never written in.
+The number steps' fast paths are in ``inline_numbers``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
+from crossdock.mapping.cml.compiled import DYNAMIC, Compiled, Compiler, pure_operand
+from crossdock.mapping.cml.inline_numbers import NUMBER_GLOBALS, number_hint, write_number
 from crossdock.mapping.cml.source import Node
+from crossdock.mapping.cml.steps.text import plain_text
 
-Hint = tuple[str, Any]
-"""(fragment, data): which fast path, and the literal it needs."""
+Hint = tuple[str, Any, tuple[Compiled, ...]]
+"""(fragment, data, operands): which fast path, the literal it needs, and the expressions it
+reads (each a literal or a one-lookup path)."""
 
 _COMPARE = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 _CASES = {"upper": "upper", "lower": "lower", "title": "title"}
@@ -25,6 +31,21 @@ _TYPES = {
     "number": "type({v}) is not int and type({v}) is not float",
     "boolean": "type({v}) is not bool",
 }
+GLOBALS: dict[str, Any] = dict(NUMBER_GLOBALS)
+"""Names the fragments use besides MISSING, bound in every generated builder's namespace."""
+
+
+class Writer(Protocol):
+    """What a fragment writes with (``objects._Writer``)."""
+
+    def line(self, indent: int, text: str) -> None: ...
+
+    def bind(self, prefix: str, value: Any) -> str: ...
+
+    def temp(self) -> str: ...
+
+    def operand(self, compiled: Compiled, target: str, indent: int) -> None:
+        """Code leaving the value of an operand (possibly MISSING) in ``target``."""
 
 
 def _literal(arg: Node) -> Any:
@@ -40,43 +61,80 @@ def _literal(arg: Node) -> Any:
 _NOT_LITERAL = object()
 
 
-def hint(name: str, arg: Node, table: Callable[[Node], dict[str, Any]]) -> Hint | None:
-    """The fast path of step ``name: arg``, or None when it has none."""
+def hint(name: str, arg: Node, c: Compiler) -> Hint | None:
+    """The fast path of step ``name: arg`` (already compiled, so valid), or None."""
+    found = number_hint(name, arg, c)
+    if found is not None:
+        return found
     value = _literal(arg)
     if name == "required":
-        return ("required", None)
+        return ("required", None, ())
     if name == "lookup":
-        entries = table(arg)
+        entries = c.table(arg)
         if any(type(v) is dict or type(v) is list for v in entries.values()):
             return None
-        return ("lookup", {k: v for k, v in entries.items() if v is not None})
+        return ("lookup", {k: v for k, v in entries.items() if v is not None}, ())
     if value is _NOT_LITERAL:
-        return None
+        return _operand_hint(name, arg, c)
     if name == "default" and value is not None and type(value) in (str, int, float, bool):
-        return ("default", value)
+        return ("default", value, ())
     if name == "truncate" and type(value) is int and value >= 1:
-        return ("truncate", value)
+        return ("truncate", value, ())
     if name == "to" and value in _TYPES:
-        return ("to", value)
+        return ("to", value, ())
     if name == "case" and value in _CASES:
-        return ("case", value)
+        return ("case", value, ())
     if name == "trim" and value is True:
-        return ("trim", None)
+        return ("trim", None, ())
+    if name == "strip_html" and value is True:
+        return ("strip_html", plain_text, ())
     if name in _COMPARE and type(value) in (int, float):
-        return (name, value)
+        return (name, value, ())
     if name == "exists" and type(value) is bool:
-        return ("exists", value)
+        return ("exists", value, ())
     if name == "equals" and type(value) is str:
-        return ("equals", value)
+        return ("equals", value, ())
     return None
 
 
-def fragment(found: Hint, v: str, step: str, data: str) -> list[tuple[int, str]]:
-    """Lines (indent relative to the step, text) applying the fast path to variable ``v``;
-    ``step`` names the step's closure and ``data`` the hint's literal, both bound by the
-    caller."""
-    kind, literal = found
+def _operand_hint(name: str, arg: Node, c: Compiler) -> Hint | None:
+    """``default`` and the comparisons with a path for their argument."""
+    if name != "default" and name not in _COMPARE:
+        return None
+    operand = pure_operand(c, arg)
+    if operand is None or operand.const is not DYNAMIC:
+        return None
+    return (f"{name}_path", None, (operand,))
+
+
+def write(out: Writer, found: Hint, v: str, step: str, indent: int) -> None:
+    """Code applying the fast path ``found`` to variable ``v`` (calling ``step``, the step's
+    closure bound under that name, for every value the fast path leaves to it)."""
+    kind, literal, operands = found
+    if write_number(out, found, v, step, indent):
+        return
     call = f"{v} = {step}({v}, env)"
+    if kind == "default_path":
+        out.line(indent, f'if {v} is MISSING or {v} is None or {v} == "":')
+        out.operand(operands[0], v, indent + 1)
+        return
+    if kind.endswith("_path"):
+        other = out.temp()
+        out.operand(operands[0], other, indent)
+        number = f"(type({v}) is int or type({v}) is float)"
+        other_number = f"(type({other}) is int or type({other}) is float)"
+        out.line(indent, f"if {number} and {other_number}:")
+        out.line(indent + 1, f"{v} = {v} {_COMPARE[kind[: -len('_path')]]} {other}")
+        out.line(indent, "else:")
+        out.line(indent + 1, call)
+        return
+    data = out.bind("h", literal)
+    for offset, text in _fragment(kind, literal, v, call, data):
+        out.line(indent + offset, text)
+
+
+def _fragment(kind: str, literal: Any, v: str, call: str, data: str) -> list[tuple[int, str]]:
+    """Lines (indent relative to the step, text) of the fast paths with a literal argument."""
     if kind == "required":
         return [(0, f"if {v} is MISSING or {v} is None:"), (1, call)]
     if kind == "default":
@@ -88,11 +146,12 @@ def fragment(found: Hint, v: str, step: str, data: str) -> list[tuple[int, str]]
             (0, f"elif {v} is not MISSING:"),
             (1, call),
         ]
-    if kind in ("truncate", "case", "trim"):
+    if kind in ("truncate", "case", "trim", "strip_html"):
         change = {
             "truncate": f"{v}[:{data}]",
             "trim": f"{v}.strip()",
             "case": f"{v}.{_CASES.get(literal, 'upper')}()",
+            "strip_html": f"{data}({v})",
         }[kind]
         return [
             (0, f"if type({v}) is str:"),

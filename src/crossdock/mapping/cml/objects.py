@@ -19,11 +19,12 @@ fragments run and in what order, never what code exists.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from crossdock.mapping.cml.compiled import DYNAMIC, Compiled, Fn
 from crossdock.mapping.cml.errors import CmlRuntimeError, StepFailure
-from crossdock.mapping.cml.inline import fragment
+from crossdock.mapping.cml.inline import GLOBALS, write
 from crossdock.mapping.cml.paths import Path
 from crossdock.mapping.cml.runtime import MISSING, Env, key_segment
 
@@ -101,6 +102,10 @@ class _Writer:
     def line(self, indent: int, text: str) -> None:
         self.lines.append("    " * indent + text + "\n")
 
+    def operand(self, compiled: Compiled, target: str, indent: int) -> None:
+        """A step's operand, for ``inline``: a literal or a one-lookup path."""
+        self.expression(compiled, target, indent, 0)
+
     def expression(self, compiled: Compiled, target: str, indent: int, depth: int) -> None:
         """Code that leaves the value of ``compiled`` (possibly MISSING) in ``target``."""
         kind = compiled.kind
@@ -128,10 +133,8 @@ class _Writer:
                 name = self.bind("s", step)
                 if found is None:
                     self.line(indent + 1, f"{target} = {name}({target}, env)")
-                    continue
-                data = self.bind("h", found[1])
-                for offset, text in fragment(found, target, name, data):
-                    self.line(indent + 1 + offset, text)
+                else:
+                    write(self, found, target, name, indent + 1)
             self.line(indent, "except StepFailure as failure:")
             self.line(indent + 1, f"raise failed(failure, {origin}, env) from None")
         elif kind == "list":
@@ -189,6 +192,9 @@ _CALL_PART = "    w += part{k}(env, out, item, record, computed, variables)\n"
 CHUNK = 100
 """Fields per generated function: CPython compiles one huge function far more slowly than
 many small ones (6,600 fields took 3 s and 270 MB in one function)."""
+PART_LINES = 1000
+"""Lines per generated function, near enough (a field's fast paths can take dozens): a part
+that reaches this many is closed before the next field."""
 
 _COMPUTED_HEAD = """\
 def build(env):
@@ -208,8 +214,21 @@ _IF_SET = "    if v is not MISSING:\n"
 _IF_FOUND = "    if v is not None:\n"
 
 
-def _chunks(fields: list[tuple[str, Compiled]]) -> list[list[tuple[str, Compiled]]]:
-    return [fields[i : i + CHUNK] for i in range(0, len(fields), CHUNK)] or [[]]
+def _in_parts(
+    writer: _Writer, fields: list[tuple[str, Compiled]], parts: list[list[str]]
+) -> Iterator[tuple[str, Compiled]]:
+    """The fields, each to be written into ``writer.lines``, which are added to ``parts`` as
+    a new part begins: after CHUNK fields or PART_LINES lines, and at the end."""
+    writer.lines = []
+    count = 0
+    for field in fields:
+        if count >= CHUNK or len(writer.lines) >= PART_LINES:
+            parts.append(writer.lines)
+            writer.lines = []
+            count = 0
+        yield field
+        count += 1
+    parts.append(writer.lines)
 
 
 def _assemble(writer: _Writer, head: str, tail: str, parts: list[list[str]]) -> Fn:
@@ -234,19 +253,17 @@ def build_computed(fields: list[tuple[str, Compiled]]) -> Fn:
     writer.namespace.update(
         EMPTY=_EMPTY, MISSING=MISSING, StepFailure=StepFailure, CmlRuntimeError=CmlRuntimeError
     )
+    writer.namespace.update(GLOBALS)
     writer.namespace["failed"] = step_error
     parts: list[list[str]] = []
-    for chunk in _chunks(fields):
-        writer.lines = []
-        for name, compiled in chunk:
-            field = writer.bind("n", name)
-            writer.line(1, "try:")
-            writer.expression(compiled, "v", 2, 0)
-            writer.line(1, "except CmlRuntimeError as error:")
-            segment = writer.bind("g", key_segment(name))
-            writer.line(2, f"raise error.within({segment}).within('computed') from None")
-            writer.lines.append(_COMPUTED_STORE.format(n=field))
-        parts.append(writer.lines)
+    for name, compiled in _in_parts(writer, fields, parts):
+        field = writer.bind("n", name)
+        writer.line(1, "try:")
+        writer.expression(compiled, "v", 2, 0)
+        writer.line(1, "except CmlRuntimeError as error:")
+        segment = writer.bind("g", key_segment(name))
+        writer.line(2, f"raise error.within({segment}).within('computed') from None")
+        writer.lines.append(_COMPUTED_STORE.format(n=field))
     return _assemble(writer, _COMPUTED_HEAD, "    return out\n", parts)
 
 
@@ -274,33 +291,30 @@ def build_object(fields: list[tuple[str, Compiled]], source: str, line: int) -> 
         source=source,
         line=line,
     )
+    writer.namespace.update(GLOBALS)
     constant_weight = 0
     parts: list[list[str]] = []
-    for chunk in _chunks([(name, c) for name, c in fields if c.const is not MISSING]):
-        writer.lines = []
-        for name, compiled in chunk:  # (omit: true fields were left out above)
-            field = writer.bind("n", name)
-            if compiled.const is not DYNAMIC:
-                writer.line(1, f"out[{field}] = {writer.bind('c', compiled.const)}")
-                value = compiled.const
-                constant_weight += len(value) if type(value) is str else 0
-                continue
-            store = _store_for(compiled)
-            simple = (
-                compiled.origin.simple() if compiled.kind == "path" and compiled.origin else None
-            )
-            if simple is not None:  # reading one key cannot fail, and None is not there
-                scope = _SCOPES[simple[0]]
-                writer.line(1, f"v = {scope}.get({writer.bind('k', simple[1])})")
-                writer.lines.append(_IF_FOUND)
-                writer.lines.append(store.format(n=field))
-                continue
-            writer.line(1, "try:")
-            writer.expression(compiled, "v", 2, 0)
-            writer.line(1, "except CmlRuntimeError as error:")
-            writer.line(2, f"raise error.within({writer.bind('g', key_segment(name))}) from None")
-            writer.lines.append(_IF_SET)
+    kept = [(name, c) for name, c in fields if c.const is not MISSING]  # omit: true left out
+    for name, compiled in _in_parts(writer, kept, parts):
+        field = writer.bind("n", name)
+        if compiled.const is not DYNAMIC:
+            writer.line(1, f"out[{field}] = {writer.bind('c', compiled.const)}")
+            value = compiled.const
+            constant_weight += len(value) if type(value) is str else 0
+            continue
+        store = _store_for(compiled)
+        simple = compiled.origin.simple() if compiled.kind == "path" and compiled.origin else None
+        if simple is not None:  # reading one key cannot fail, and None is not there
+            scope = _SCOPES[simple[0]]
+            writer.line(1, f"v = {scope}.get({writer.bind('k', simple[1])})")
+            writer.lines.append(_IF_FOUND)
             writer.lines.append(store.format(n=field))
-        parts.append(writer.lines)
+            continue
+        writer.line(1, "try:")
+        writer.expression(compiled, "v", 2, 0)
+        writer.line(1, "except CmlRuntimeError as error:")
+        writer.line(2, f"raise error.within({writer.bind('g', key_segment(name))}) from None")
+        writer.lines.append(_IF_SET)
+        writer.lines.append(store.format(n=field))
     writer.namespace["constant_weight"] = constant_weight
     return _assemble(writer, _HEAD, _TAIL, parts)

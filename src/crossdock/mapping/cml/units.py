@@ -81,6 +81,10 @@ POWERS: tuple[int, ...] = tuple(10**digits for digits in range(19))
 CURRENCY_DIGITS: dict[str, int | None] = {
     code: _MINOR_EXCEPTIONS.get(code, 2) for code in CURRENCY_CODES
 }
+CURRENCY_POWERS: dict[str, int] = {
+    code: POWERS[digits] for code, digits in CURRENCY_DIGITS.items() if digits is not None
+}
+"""10 to the power of each currency's decimal places, for generated code (``inline_numbers``)."""
 RATIOS: dict[tuple[object, object], tuple[int, int]] = {}
 FAST_LIMIT = 1e9
 TIE_MARGIN = 1e-6

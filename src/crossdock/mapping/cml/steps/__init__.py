@@ -7,9 +7,10 @@ value``. Steps pass MISSING through untouched, except those about missing values
 
 from __future__ import annotations
 
+from crossdock.mapping.cml.source import Node
 from crossdock.mapping.cml.steps.common import StepCompiler, fresh
 from crossdock.mapping.cml.steps.dates import compile_date
-from crossdock.mapping.cml.steps.numbers import NUMBER_STEPS
+from crossdock.mapping.cml.steps.numbers import NUMBER_STEPS, currency_options
 from crossdock.mapping.cml.steps.text import TEXT_STEPS
 from crossdock.mapping.cml.steps.values import VALUE_STEPS
 
@@ -19,6 +20,12 @@ SCALAR_STEPS = frozenset(
 )
 """Steps whose result is always a number or a boolean (or MISSING)."""
 
+
+def scalar_step(name: str, arg: Node) -> bool:
+    """True when step ``name: arg`` always gives a number, a boolean or MISSING."""
+    return name in SCALAR_STEPS or (name == "currency" and currency_options(arg)[1] != "text")
+
+
 STEPS: dict[str, StepCompiler] = {
     **VALUE_STEPS,
     **TEXT_STEPS,
@@ -26,4 +33,4 @@ STEPS: dict[str, StepCompiler] = {
     "date": compile_date,
 }
 
-__all__ = ["SCALAR_STEPS", "STEPS", "StepCompiler", "fresh"]
+__all__ = ["SCALAR_STEPS", "STEPS", "StepCompiler", "fresh", "scalar_step"]

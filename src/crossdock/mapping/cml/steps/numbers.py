@@ -35,7 +35,9 @@ from crossdock.mapping.cml.values import finite, to_number, to_text
 MAX_DIGITS = 10
 MAX_INTEGER = 2**63 - 1
 """Whole numbers beyond 64 bits are refused, as most JSON readers would mangle them."""
-_ABOVE, _BELOW = 0.5 + TIE_MARGIN, 0.5 - TIE_MARGIN
+ROUND_ABOVE, ROUND_BELOW = 0.5 + TIE_MARGIN, 0.5 - TIE_MARGIN
+"""``round`` decides in float arithmetic a fraction of a unit above the first or below the
+second; closer to a tie, Decimal does."""
 
 
 def _round(arg: Node, c: Compiler, line: int) -> StepFn:
@@ -51,9 +53,9 @@ def _round(arg: Node, c: Compiler, line: int) -> StepFn:
             if -FAST_LIMIT < units < FAST_LIMIT:
                 below = floor(units)
                 fraction = units - below
-                if fraction > _ABOVE:
+                if fraction > ROUND_ABOVE:
                     return below + 1 if whole else (below + 1) / power
-                if fraction < _BELOW:
+                if fraction < ROUND_BELOW:
                     return below if whole else below / power
         elif kind is int or value is MISSING:
             return value
@@ -147,7 +149,8 @@ def _convert(arg: Node, c: Compiler, line: int) -> StepFn:
     return convert
 
 
-def _currency(arg: Node, c: Compiler, line: int) -> StepFn:
+def currency_options(arg: Node) -> tuple[Node, str]:
+    """The argument of ``currency``: its code, and the form it writes (number, minor, text)."""
     form = "number"
     code_node = arg
     if arg.is_map:
@@ -161,6 +164,11 @@ def _currency(arg: Node, c: Compiler, line: int) -> StepFn:
             form = scalar_arg(options["as"], (str,), "number, minor or text", "currency as")
             if form not in ("number", "minor", "text"):
                 raise options["as"].error("currency as: use number, minor or text")
+    return code_node, form
+
+
+def _currency(arg: Node, c: Compiler, line: int) -> StepFn:
+    code_node, form = currency_options(arg)
     code = c.expr(code_node)
     if code.const is not DYNAMIC:
         try:
