@@ -125,9 +125,14 @@ def test_retries_stop_after_the_last_one_and_a_request_goes_first(api: Api) -> N
         api.clock.advance(24 * 3600)
         assert due_pulls(api.hub) == []  # nothing scheduled, nothing asked for
 
+        asked = sync(cro)  # a person asks: it runs at once, and its failure is retried again
+        assert (asked["status"], asked["failures"]) == ("failed", 1), asked
+        assert asked["retryAt"] is not None
         clear_faults(cro)
-        again = sync(cro)  # a person asks: it runs at once
-        assert (again["status"], again["failures"], again["recordsLastRun"]) == ("idle", 0, 2)
+        api.clock.advance(retry_delay(1, 601).total_seconds())
+        api.drain()
+        done = state(cro)
+        assert (done["status"], done["failures"], done["recordsLastRun"]) == ("idle", 0, 2)
 
 
 def test_a_failure_that_needs_a_person_is_not_retried(api: Api) -> None:

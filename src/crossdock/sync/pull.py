@@ -259,6 +259,7 @@ def request_pull(session: Session, integration_id: str, now: datetime) -> dict[s
         state = PullState(integration_id=integration_id, status="idle", runs=0)
         session.add(state)
     state.requested_at = now
+    state.failures = 0  # someone asked: the retries start over if this run fails too
     session.flush()
     return describe(state)
 
