@@ -36,8 +36,14 @@ VALUES += ["12.5", "7", "abc", "", True, False, None, [1, 2], {"a": 1}]
 OPERANDS: list[Any] = [2, 0, 0.0, 2.5, -1, 1e308, 10**30, "3", True, None, "x", math.inf]
 UNITS: list[Any] = ["kg", "KG", "lbs", "g", "cm", "in", "bogus", None, 5]
 CODES: list[Any] = ["SGD", "JPY", "KWD", "BTC", "XAU", "sgd", "ZZZ", None, 3]
+LISTS: list[Any] = [["a", "bc"], [], ["a", 1, 2.5, True], ["a", None], ["a", ["b"]], [{}]]
+# Dates in the order a record's variants might give them: repeated, then not, then again.
+DATES: list[Any] = ["", "2021-01-01T00:00:00+00:00", "2021-01-01T00:00:00+00:00", ""]
+DATES += ["2022-06-30T20:00:00", "2022-06-30T20:00:00", "bad", "bad", 1625083200, None, ""]
+DATES += ["2021-01-01", "2022-06-30T20:00:00"]
 
-# Each step with its operands: ``o`` an operand, ``u`` and ``t`` units, ``c`` a currency code.
+# Each step with its operands: ``o`` an operand, ``u`` and ``t`` units, ``c`` a currency code
+# (and ``v``, the values, when not VALUES).
 STEPS: list[tuple[str, dict[str, list[Any]]]] = [
     ("round: 2", {}),
     ("round: 0", {}),
@@ -59,6 +65,11 @@ STEPS: list[tuple[str, dict[str, list[Any]]]] = [
     ("gt: $.o", {"o": OPERANDS}),
     ("lte: $.o", {"o": OPERANDS}),
     ("strip_html: true", {}),
+    ("flatten: true", {"v": [[[1, [2]], 3, [], None, "a"], [], "a", None, {"a": [1]}]}),
+    ("join: ', '", {"v": [*LISTS, *VALUES]}),
+    ("date: date", {"v": DATES}),
+    ("date: epoch", {"v": DATES}),
+    ("date: {format: '%d/%m/%Y %H:%M', timezone: Asia/Singapore}", {"v": DATES}),
 ]
 
 
@@ -83,13 +94,27 @@ def test_inline_steps_agree_with_their_closures(step: str, operands: dict[str, l
     compiled = ExpressionCompiler({"markup"}, {}).expr(node)
     assert compiled.hints[-1] is not None
     closure, generated = compiled.fn, program(template)
-    names = list(operands)
-    for value, *chosen in itertools.product(VALUES, *(operands[name] for name in names)):
+    names = [name for name in operands if name != "v"]
+    values = operands.get("v", VALUES)
+    for value, *chosen in itertools.product(values, *(operands[name] for name in names)):
         record = {"v": value, **dict(zip(names, chosen, strict=True))}
         env = Env(record, record, {"markup": 2}, [], Budget(10**6))
         expected = _outcome(lambda: closure(env))  # noqa: B023 - called at once
         got = _outcome(lambda: generated.apply(record).get("x"))  # noqa: B023
         assert got == expected, (step, record)
+
+
+def test_joined_text_is_charged_before_it_is_built() -> None:
+    # The inline join refuses, as the step does, a text that would not fit the output left.
+    template = "output:\n  x: {from: $.parts, join: ','}\n"
+    record = {"parts": ["x" * 1000] * 100}
+    assert len(program(template).apply(record, max_output=300_000)["x"]) == 100_099
+    with pytest.raises(CmlRuntimeError, match="writes more than 50,000 units") as raised:
+        program(template).apply(record, max_output=50_000)
+    assert raised.value.line == 2
+    # What it was charged counts: with the field's own 100,100 units, 150,000 are too few.
+    with pytest.raises(CmlRuntimeError, match="writes more than 150,000 units"):
+        program(template).apply(record, max_output=150_000)
 
 
 def test_every_other_whitespace_character_is_unprintable() -> None:

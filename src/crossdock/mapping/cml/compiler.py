@@ -445,7 +445,11 @@ class ExpressionCompiler:
                     line=line,
                 )
             budget = env.budget
-            budget.spend(len(items) * cost, source, line)
+            work = len(items) * cost  # taken without a call when it fits; spend refuses it
+            if work <= budget.work:
+                budget.work -= work
+            else:
+                budget.spend(work, source, line)
             keyed: dict[str, Any] | None = {} if key_fn is not None else None
             out: list[Any] = []
             weight = 0
@@ -482,7 +486,10 @@ class ExpressionCompiler:
                     weight += len(value) + 1
                 else:
                     weight += 1
-            budget.grow(weight, source, line)
+            if weight <= budget.room:
+                budget.room -= weight
+            else:
+                budget.grow(weight, source, line)
             return out if keyed is None else keyed
 
         return each

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from crossdock.mapping.cml.compiled import DYNAMIC, Compiled, Compiler, pure_operand
 from crossdock.mapping.cml.inline_numbers import NUMBER_GLOBALS, number_hint, write_number
 from crossdock.mapping.cml.source import Node
+from crossdock.mapping.cml.steps.dates import zones_are_literal
 from crossdock.mapping.cml.steps.text import plain_text
 
 Hint = tuple[str, Any, tuple[Compiled, ...]]
@@ -69,6 +70,11 @@ def hint(name: str, arg: Node, c: Compiler) -> Hint | None:
     value = _literal(arg)
     if name == "required":
         return ("required", None, ())
+    if name == "date" and zones_are_literal(arg, c):
+        # The step remembers the last text it read and what it gave (the variants of a record
+        # mostly share their dates); the builder keeps its own such pair in front of it, so
+        # that a repeated date costs no call. Replaced whole, as in the step.
+        return ("date", [(None, None)], ())
     if name == "lookup":
         entries = c.table(arg)
         if any(type(v) is dict or type(v) is list for v in entries.values()):
@@ -88,6 +94,10 @@ def hint(name: str, arg: Node, c: Compiler) -> Hint | None:
         return ("trim", None, ())
     if name == "strip_html" and value is True:
         return ("strip_html", plain_text, ())
+    if name == "flatten" and value is True:
+        return ("flatten", None, ())
+    if name == "join" and type(value) is str:
+        return ("join", value, ())
     if name in _COMPARE and type(value) in (int, float):
         return (name, value, ())
     if name == "exists" and type(value) is bool:
@@ -114,6 +124,33 @@ def write(out: Writer, found: Hint, v: str, step: str, indent: int) -> None:
     if write_number(out, found, v, step, indent):
         return
     call = f"{v} = {step}({v}, env)"
+    if kind == "date":
+        last, seen = out.bind("h", literal), out.temp()
+        out.line(indent, f"if type({v}) is str:")
+        out.line(indent + 1, f"{seen} = {last}[0]")
+        out.line(indent + 1, f"if {v} == {seen}[0]:")
+        out.line(indent + 2, f"{v} = {seen}[1]")
+        out.line(indent + 1, "else:")
+        out.line(indent + 2, f"{seen} = {v}")
+        out.line(indent + 2, call)
+        out.line(indent + 2, f"{last}[0] = ({seen}, {v})")
+        out.line(indent, f"elif {v} is not MISSING:")
+        out.line(indent + 1, call)
+        return
+    if kind == "flatten":
+        flat, part = out.temp(), out.temp()
+        out.line(indent, f"if type({v}) is list:")
+        out.line(indent + 1, f"{flat} = []")
+        out.line(indent + 1, f"for {part} in {v}:")
+        out.line(indent + 2, f"if type({part}) is list:")
+        out.line(indent + 3, f"{flat}.extend({part})")
+        out.line(indent + 2, "else:")
+        out.line(indent + 3, f"{flat}.append({part})")
+        out.line(indent + 1, f"{v} = {flat}")
+        return
+    if kind == "join":
+        _join(out, literal, v, call, indent)
+        return
     if kind == "default_path":
         out.line(indent, f'if {v} is MISSING or {v} is None or {v} == "":')
         out.operand(operands[0], v, indent + 1)
@@ -131,6 +168,34 @@ def write(out: Writer, found: Hint, v: str, step: str, indent: int) -> None:
     data = out.bind("h", literal)
     for offset, text in _fragment(kind, literal, v, call, data):
         out.line(indent + offset, text)
+
+
+def _join(out: Writer, separator: str, v: str, call: str, indent: int) -> None:
+    # A list of text joined as the step joins it, charged the same (before the text is built,
+    # since a list can repeat a long text); anything else (numbers among the parts, too little
+    # room left, which the closure reports) goes to the closure, which then charges it all.
+    line, glue, width = out.line, out.bind("h", separator), out.bind("h", len(separator))
+    size, budget, text = out.temp(), out.temp(), out.temp()
+    line(indent, f"if type({v}) is list:")
+    line(indent + 1, "try:")
+    line(indent + 2, f"{size} = sum(map(len, {v})) + {width} * len({v})")
+    line(indent + 1, "except TypeError:")
+    line(indent + 2, f"{size} = None")
+    line(indent + 1, f"{budget} = env.budget")
+    line(indent + 1, f"if {size} is not None and {size} <= {budget}.room:")
+    line(indent + 2, "try:")
+    line(indent + 3, f"{text} = {glue}.join({v})")
+    line(indent + 2, "except TypeError:")
+    line(indent + 3, f"{text} = None")
+    line(indent + 2, f"if {text} is None:")
+    line(indent + 3, call)
+    line(indent + 2, "else:")
+    line(indent + 3, f"{budget}.room -= {size}")
+    line(indent + 3, f"{v} = {text}")
+    line(indent + 1, "else:")
+    line(indent + 2, call)
+    line(indent, f"elif type({v}) is not str and {v} is not MISSING:")
+    line(indent + 1, call)
 
 
 def _fragment(kind: str, literal: Any, v: str, call: str, data: str) -> list[tuple[int, str]]:

@@ -58,7 +58,8 @@ def build(env):
     variables = env.variables
 """
 # Output is charged one unit per field (len(out), once), plus the characters of text, plus
-# the size of any object or list copied from the input (built ones were charged already).
+# the size of any object or list copied from the input (built ones were charged already);
+# what fits is taken from the room left without a call, what does not is refused by grow.
 _STORE = """\
         out[{n}] = v
         if type(v) is str:
@@ -76,7 +77,12 @@ _STORE_COPY = """\
             env.budget.copy(v, source, line)
 """
 _TAIL = """\
-    env.budget.grow(w + len(out) + constant_weight, source, line)
+    w += len(out) + constant_weight
+    budget = env.budget
+    if w <= budget.room:
+        budget.room -= w
+    else:
+        budget.grow(w, source, line)
     return out
 """
 

@@ -245,6 +245,18 @@ def compile_date(arg: Node, c: Compiler, line: int) -> StepFn:
     return remembered
 
 
+def zones_are_literal(arg: Node, c: Compiler) -> bool:
+    """True when step ``date: arg`` (already compiled, so valid) has literal zones, or none:
+    what it gives depends on the value alone, and it remembers the last text it read."""
+    if not arg.is_map:
+        return True
+    for name in ("timezone", "parse_timezone"):
+        node = arg.items().get(name)
+        if node is not None and (node.is_map or node.is_seq or c.expr(node).const is DYNAMIC):
+            return False
+    return True
+
+
 def _unreadable(exc: Exception, value: Any, source: str, line: int) -> StepFailure:
     reason = (
         str(exc)

@@ -141,8 +141,8 @@ def collapse_spaces(text: str) -> str:
     unprintable), as in most text, splitting lines gives the same several times faster."""
     if not text.replace("\n", "").isprintable():
         return collapse_spaces_generally(text)
-    if "\n" in text:
-        text = "\n".join([line for part in text.split("\n") if (line := part.strip(" "))])
+    if "\n" in text:  # (str.strip takes off spaces alone here: there is no other whitespace)
+        text = "\n".join(filter(None, map(str.strip, text.split("\n"))))
     if "  " in text:
         text = _SPACES.sub(" ", text)
     return text.strip()
