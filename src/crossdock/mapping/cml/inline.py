@@ -45,8 +45,9 @@ class Writer(Protocol):
 
     def temp(self) -> str: ...
 
-    def operand(self, compiled: Compiled, target: str, indent: int) -> None:
-        """Code leaving the value of an operand (possibly MISSING) in ``target``."""
+    def operand(self, compiled: Compiled, target: str, indent: int, *, raw: bool = False) -> None:
+        """Code leaving the value of an operand (possibly MISSING) in ``target``; with ``raw``,
+        None for a path that is not there (for code that checks the operand's type)."""
 
 
 def _literal(arg: Node) -> Any:
@@ -157,7 +158,7 @@ def write(out: Writer, found: Hint, v: str, step: str, indent: int) -> None:
         return
     if kind.endswith("_path"):
         other = out.temp()
-        out.operand(operands[0], other, indent)
+        out.operand(operands[0], other, indent, raw=True)
         number = f"(type({v}) is int or type({v}) is float)"
         other_number = f"(type({other}) is int or type({other}) is float)"
         out.line(indent, f"if {number} and {other_number}:")

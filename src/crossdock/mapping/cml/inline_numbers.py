@@ -102,7 +102,7 @@ def write_number(out: Writer, found: Hint, v: str, step: str, indent: int) -> bo
     if kind in _OPERATORS:
         other = out.temp()
         line(indent, f"if type({v}) is float:")
-        out.operand(operands[0], other, indent + 1)
+        out.operand(operands[0], other, indent + 1, raw=True)
         small = _SMALL_INT.format(v=other)
         nonzero = f" and {other}" if kind == "divide" else ""
         line(indent + 1, f"if (type({other}) is float or {small}){nonzero}:")
@@ -126,8 +126,8 @@ def write_number(out: Writer, found: Hint, v: str, step: str, indent: int) -> bo
     if kind == "convert":
         source, target = out.temp(), out.temp()
         line(indent, f"if type({v}) is float or {_SMALL_INT.format(v=v)}:")
-        out.operand(operands[0], source, indent + 1)
-        out.operand(operands[1], target, indent + 1)
+        out.operand(operands[0], source, indent + 1, raw=True)
+        out.operand(operands[1], target, indent + 1, raw=True)
         line(indent + 1, f"if type({source}) is str and type({target}) is str:")
         line(indent + 2, f"{source} = RATIOS.get(({source}, {target}))")
         line(indent + 1, "else:")
@@ -151,7 +151,7 @@ def _currency(out: Writer, minor: bool, code: Any, v: str, call: str, indent: in
     line = out.line
     power, units, below = out.temp(), out.temp(), out.temp()
     line(indent, f"if type({v}) is float:")
-    out.operand(code, power, indent + 1)
+    out.operand(code, power, indent + 1, raw=True)
     line(indent + 1, f"{power} = CURRENCY_POWERS.get({power}) if type({power}) is str else None")
     scaled = f"({units} := {v} * {power})"
     line(indent + 1, f"if {power} is not None and -FAST_LIMIT < {scaled} < FAST_LIMIT:")

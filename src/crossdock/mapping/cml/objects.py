@@ -108,9 +108,23 @@ class _Writer:
     def line(self, indent: int, text: str) -> None:
         self.lines.append("    " * indent + text + "\n")
 
-    def operand(self, compiled: Compiled, target: str, indent: int) -> None:
-        """A step's operand, for ``inline``: a literal or a one-lookup path."""
-        self.expression(compiled, target, indent, 0)
+    def simple(self, compiled: Compiled) -> str | None:
+        """For a path read with one lookup, the code reading it (None when the key is not
+        there, or holds null); else None."""
+        origin = compiled.origin
+        simple = origin.simple() if compiled.kind == "path" and origin is not None else None
+        if simple is None:
+            return None
+        return f"{_SCOPES[simple[0]]}.get({self.bind('k', simple[1])})"
+
+    def operand(self, compiled: Compiled, target: str, indent: int, *, raw: bool = False) -> None:
+        """A step's operand, for ``inline``: a literal or a one-lookup path. ``raw``: a path
+        not there may be left as None rather than MISSING (for code that checks types)."""
+        simple = self.simple(compiled) if raw else None
+        if simple is None:
+            self.expression(compiled, target, indent, 0)
+        else:
+            self.line(indent, f"{target} = {simple}")
 
     def expression(self, compiled: Compiled, target: str, indent: int, depth: int) -> None:
         """Code that leaves the value of ``compiled`` (possibly MISSING) in ``target``."""
@@ -121,12 +135,11 @@ class _Writer:
             constant = "MISSING" if compiled.const is MISSING else self.bind("c", compiled.const)
             self.line(indent, f"{target} = {constant}")
         elif kind == "path":
-            simple = compiled.origin.simple() if compiled.origin is not None else None
+            simple = self.simple(compiled)
             if simple is None:
                 self.line(indent, f"{target} = {self.bind('f', compiled.fn)}(env)")
             else:
-                scope = _SCOPES[simple[0]]
-                self.line(indent, f"{target} = {scope}.get({self.bind('k', simple[1])})")
+                self.line(indent, f"{target} = {simple}")
                 self.line(indent, f"if {target} is None:")
                 self.line(indent + 1, f"{target} = MISSING")
         elif kind == "steps":
@@ -171,6 +184,12 @@ class _Writer:
         value = self.temp()
         self.line(indent, f"{target} = []")
         for index, part in enumerate(compiled.parts):
+            simple = self.simple(part)
+            if simple is not None:  # reading one key cannot fail, and None is not there
+                self.line(indent, f"{value} = {simple}")
+                self.line(indent, f"if {value} is not None:")
+                self.line(indent + 1, f"{target}.append({value})")
+                continue
             self.line(indent, "try:")
             self.expression(part, value, indent + 1, depth + 1)
             self.line(indent, "except CmlRuntimeError as error:")
@@ -309,10 +328,9 @@ def build_object(fields: list[tuple[str, Compiled]], source: str, line: int) -> 
             constant_weight += len(value) if type(value) is str else 0
             continue
         store = _store_for(compiled)
-        simple = compiled.origin.simple() if compiled.kind == "path" and compiled.origin else None
+        simple = writer.simple(compiled)
         if simple is not None:  # reading one key cannot fail, and None is not there
-            scope = _SCOPES[simple[0]]
-            writer.line(1, f"v = {scope}.get({writer.bind('k', simple[1])})")
+            writer.line(1, f"v = {simple}")
             writer.lines.append(_IF_FOUND)
             writer.lines.append(store.format(n=field))
             continue
