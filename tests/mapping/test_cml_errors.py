@@ -341,3 +341,31 @@ def test_compile_and_runtime_errors_are_distinct_and_both_ask_for_a_fix() -> Non
     assert issubclass(CmlCompileError, FixRequest)
     assert issubclass(CmlRuntimeError, FixRequest)
     assert CmlCompileError("x").status == CmlRuntimeError("x").status == 400
+
+
+@pytest.mark.parametrize("unit", [["kg"], {"name": "kg"}])
+@pytest.mark.parametrize("side", ["from", "to"])
+def test_a_unit_that_is_a_list_or_an_object_is_refused_like_any_unknown_unit(
+    unit: object, side: str
+) -> None:
+    template = f"""
+cml: 1
+output:
+  weight:
+    from: $.weight
+    convert: {{{side}: $.unit, {"to" if side == "from" else "from"}: kg}}
+"""
+    with pytest.raises(CmlRuntimeError) as caught:
+        program(template).apply({"weight": 2.5, "unit": unit})
+    assert "convert: unknown unit a non-text value" in caught.value.detail
+    assert caught.value.field == "record.weight"
+
+
+def test_empty_text_is_no_date_whether_or_not_a_date_was_read_before() -> None:
+    compiled = program("cml: 1\noutput:\n  day:\n    from: $.at\n    date: date\n")
+    for record in ({"at": ""}, {"at": "2026-03-04T10:00:00Z"}, {"at": ""}):
+        if record["at"]:
+            assert compiled.apply(record) == {"day": "2026-03-04"}
+            continue
+        with pytest.raises(CmlRuntimeError, match="cannot read '' as a date"):
+            compiled.apply(record)

@@ -139,6 +139,8 @@ def fixed(units: int, digits: int) -> str:
 
 def cached_factor(source: object, target: object) -> tuple[int, int]:
     """``factor`` remembered per pair of unit names (only valid pairs are remembered)."""
+    if type(source) is not str or type(target) is not str:
+        return factor(source, target)  # a list or an object is no unit: factor says so
     key = (source, target)
     ratio = RATIOS.get(key)
     if ratio is None:

@@ -230,7 +230,7 @@ def compile_date(arg: Node, c: Compiler, line: int) -> StepFn:
     # The variants of a record mostly share their dates (a sale's start and end): the last
     # text read and what it gave are kept, as one pair replaced whole, so that threads
     # sharing the program never see one's text with another's result.
-    last: list[tuple[str, Any]] = [("", None)]
+    last: list[tuple[str | None, Any]] = [(None, None)]  # no text matches before the first
 
     def remembered(value: Any, env: Env) -> Any:
         if type(value) is str:
@@ -275,7 +275,7 @@ def _in_zones(
 ) -> StepFn:
     """The step when a zone comes from the record's scope: the zones are read for each value,
     and the last text is remembered together with the zones it was read in."""
-    last: list[tuple[str, tzinfo | None, tzinfo, Any]] = [("", None, naive, None)]
+    last: list[tuple[str | None, tzinfo | None, tzinfo, Any]] = [(None, None, naive, None)]
 
     def date_in_zones(value: Any, env: Env) -> Any:
         if value is MISSING:

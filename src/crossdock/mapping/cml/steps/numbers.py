@@ -139,7 +139,11 @@ def _convert(arg: Node, c: Compiler, line: int) -> StepFn:
         if unit_from is MISSING or unit_to is MISSING:
             which = "from" if unit_from is MISSING else "to"
             raise StepFailure(f"convert: the unit to convert {which} is missing", source, line)
-        ratio = RATIOS.get((unit_from, unit_to)) if type(unit_from) is str else None
+        ratio = (
+            RATIOS.get((unit_from, unit_to))
+            if type(unit_from) is str and type(unit_to) is str
+            else None
+        )
         try:
             times, divide = ratio if ratio is not None else cached_factor(unit_from, unit_to)
             return number * times / divide
