@@ -90,14 +90,16 @@ def test_embedded_server_killed_mid_ingest_resumes_on_restart(tmp_path: Path) ->
         "CROSSDOCK_CLIENT_ID": CLIENT_ID,
     }
 
-    def serve(port: int) -> subprocess.Popen[bytes]:
+    def serve(port: int, *, worker: bool = True, wait: bool = True) -> subprocess.Popen[bytes]:
         with (tmp_path / f"serve-{port}.log").open("wb") as out:
             process = subprocess.Popen(
                 [sys.executable, "-m", "crossdock", "serve", "--port", str(port)],
-                env=env,
+                env={**env, "CROSSDOCK_EMBEDDED_WORKER": "1" if worker else "0"},
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
+        if not wait:
+            return process
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -108,8 +110,10 @@ def test_embedded_server_killed_mid_ingest_resumes_on_restart(tmp_path: Path) ->
                 assert process.poll() is None
                 time.sleep(0.1)
 
+    # The records are accepted by a server without a worker, so that none is merged before
+    # the one below starts and can be killed in the middle of them.
     port = free_port()
-    server = serve(port)
+    server = serve(port, worker=False)
     url = f"http://127.0.0.1:{port}"
     login = {"clientId": CLIENT_ID, "username": ADMIN[0], "password": ADMIN[1]}
     headers = {
@@ -145,7 +149,12 @@ def test_embedded_server_killed_mid_ingest_resumes_on_restart(tmp_path: Path) ->
             timeout=60,
         )
         assert r.status_code == 200
+    server.terminate()
+    server.wait(30)
     engine = sa.create_engine(database)
+    assert count(engine, "select count(*) from ingest_items where status = 'pending'") == 5000
+
+    server = serve(free_port(), wait=False)  # watched through the database, not HTTP
     deadline = time.monotonic() + 60
     while not count(engine, "select count(*) from ingest_items where status <> 'pending'"):
         assert time.monotonic() < deadline
