@@ -10,6 +10,7 @@ asking for a pull or by moving the hub's clock past the publish backoff.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from tests.api.conftest import Api
@@ -212,6 +213,39 @@ def test_a_retry_after_too_long_for_the_client_is_kept_by_the_engine(api: Api) -
         api.drain()
         assert flow.jobs("pending") == 20  # not a minute early
 
+        flow.settle()
+        links = assert_mirrored(flow)
+        assert len(links) == flow.live()
+
+
+def test_a_retry_after_of_seconds_goes_back_to_the_engine_instead_of_holding_the_batch(
+    api: Api,
+) -> None:
+    with customers_flow(api, CUSTOMERS) as flow:
+        # Custom Trades asks 10 writes to wait 20 s: longer than a delivery waits inside its
+        # request (10 s), so they come back to the engine at once, due 20 s later, and the
+        # rest of the batch (and the worker) goes on.
+        flow.fault(
+            "customtrades",
+            kind="rate_limit",
+            method="POST",
+            route=CTC_CUSTOMERS,
+            burst=10,
+            retry_after=20,
+            after=50,
+            count=1,
+        )
+        started = time.monotonic()
+        flow.sync()
+        assert time.monotonic() - started < 15  # no delivery slept out its 20 s
+        now = api.clock()
+        waiting = flow.get(
+            "/publish/jobs", integrationId=flow.destination, status="pending", limit=9999
+        )
+        assert len(waiting) == 10
+        assert {datetime.fromisoformat(job["nextAttemptAt"]) - now for job in waiting} == {
+            timedelta(seconds=20)
+        }
         flow.settle()
         links = assert_mirrored(flow)
         assert len(links) == flow.live()

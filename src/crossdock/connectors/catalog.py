@@ -148,6 +148,12 @@ class CrescodataSettings(VendorSettings):
     clientId: str = Field(description="The app client id of the other hub.")
     username: str = Field(description="The user to log in as.")
     password: str = secret("That user's password.")
+    remoteIntegrationId: str | None = Field(
+        default=None,
+        max_length=64,
+        description="For destinations: the other hub's active api source integration (get: "
+        "true, the same sync type) that records are sent to with POST /streams_batch.",
+    )
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from crossdock.connectors.http.retry import RetryPolicy
 from crossdock.errors import FixRequest
 from crossdock.mapping.cml import CmlError, Program, compile_template
+from crossdock.records.schemas import SYNC_TYPES
 
 Action = Literal["create", "update", "delete"]
 
@@ -61,9 +63,17 @@ class Destination(Protocol):
         ...
 
 
+# A delivery waits out a vendor's short pauses inside its request (a 503, a Retry-After of
+# seconds) but hands a longer one, or a long outage, back to the engine, which sends the job
+# again when it is due: one rate-limited vendor never holds a batch, and with it the embedded
+# worker every merchant shares, for minutes.
+DELIVERY_RETRY = RetryPolicy(retry_after_cap=10.0, retry_after_limit=10.0, deadline=30.0)
+
+
 class Clients:
     """One vendor client per integration for the life of a destination (a batch of
-    deliveries): opening a client costs milliseconds (TLS context, pool), a request far less."""
+    deliveries): opening a client costs milliseconds (TLS context, pool), a request far less.
+    Clients retry with ``DELIVERY_RETRY``."""
 
     def __init__(self) -> None:
         self._clients: dict[str, Any] = {}
@@ -71,7 +81,9 @@ class Clients:
     def client(self, delivery: Delivery, factory: Any) -> Any:
         client = self._clients.get(delivery.integration_id)
         if client is None:
-            client = self._clients[delivery.integration_id] = factory(delivery.settings)
+            client = self._clients[delivery.integration_id] = factory(
+                delivery.settings, retry=DELIVERY_RETRY
+            )
         return client
 
     async def aclose(self) -> None:
@@ -337,6 +349,42 @@ class CustomTradesOrders(Clients):
         return str((await read(client, "jobs", job_uuid)).get("customer_uuid") or "")
 
 
+class CommerceConnectRecords(Clients):
+    """Records to another Commerce Connect hub: ``POST /streams_batch`` to its api source
+    integration (``remoteIntegrationId``), one record per batch, keyed by its ``crescoId`` so
+    that every version lands on one record there, and a deletion as ``record: null``. The
+    record goes as it is (its rows folded back into one record, the destination's overwrites
+    applied), or through the integration's ``publishTemplate`` when it has one. The batch's
+    ``requestId`` derives from the delivery's idempotency key, so a delivery sent again is
+    stored once."""
+
+    async def deliver(self, delivery: Delivery) -> DeliveryResult:
+        from crossdock.connectors.crescodata.actions import send_batch
+        from crossdock.connectors.crescodata.client import CrescodataClient
+        from crossdock.sync.sources import envelope_to_record
+
+        remote = delivery.settings.get("remoteIntegrationId")
+        if not remote:
+            raise FixRequest(
+                "Set systemSettings.remoteIntegrationId: the other hub's api source integration "
+                "that records are sent to.",
+                field="systemSettings.remoteIntegrationId",
+            )
+        record: dict[str, Any] | None = None
+        if delivery.action != "delete":
+            record = envelope_to_record({"data": (delivery.payload or {}).get("data")})
+            if record is not None and delivery.settings.get("publishTemplate"):
+                record = map_out(delivery, "crescodata", "streams_batch", source=record)
+        client = self.client(delivery, CrescodataClient)
+        request_id = await send_batch(
+            client,
+            str(remote),
+            [{"id": delivery.cresco_id, "record": record}],
+            key=delivery.idempotency_key,
+        )
+        return DeliveryResult(delivery.cresco_id, {"requestId": request_id})
+
+
 def _order_link(external_id: str | None) -> tuple[str, str, str]:
     """(job, invoice, customer) of an order's link; older links name no customer."""
     parts = (external_id or "").split(":")
@@ -363,6 +411,7 @@ def destination_for(system_id: str, sync_type: str = "") -> Destination | None:
         ("carecloud", "customers"): CareCloudCustomers,
         ("cropster", "stock"): CropsterLots,
         ("cropster", "products"): CropsterLots,
+        **{("crescodata", sync_type): CommerceConnectRecords for sync_type in SYNC_TYPES},
     }
     driver = drivers.get((system_id, sync_type))
     return driver() if driver is not None else None
