@@ -4,6 +4,7 @@ stores nothing more."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -162,3 +163,21 @@ def test_a_run_whose_lease_was_taken_over_stores_nothing_more(api: Api) -> None:
             assert row is not None
             assert (row.status, row.runs, row.checkpoint) == ("running", 2, None)
         assert _finish(api.hub, cro.source, 2, 0, None).status == "done"
+
+
+def test_a_pause_of_more_than_seconds_fails_the_run_at_once_instead_of_holding_the_worker(
+    api: Api,
+) -> None:
+    with cro_source(api, 3) as cro:
+        # 20 s: past what a pull waits out inside a request (10 s), so the run fails at once
+        # and the engine tries again later, no sooner than the vendor asked.
+        fault(cro, kind="rate_limit", method="GET", retry_after=20, burst=1, count=1)
+        started = time.monotonic()
+        failed = sync(cro)
+        assert time.monotonic() - started < 10
+        assert (failed["status"], failed["failures"]) == ("failed", 1), failed
+        assert datetime.fromisoformat(failed["retryAt"]) - api.clock() == retry_delay(1, 20)
+        api.clock.advance(retry_delay(1, 20).total_seconds())
+        api.drain()
+        done = state(cro)
+        assert (done["status"], done["recordsLastRun"]) == ("idle", 3), done

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from crossdock.connectors.http.retry import RetryPolicy
+from crossdock.connectors.http.retry import WORKER_RETRY
 from crossdock.errors import FixRequest
 from crossdock.mapping.cml import CmlError, Program, compile_template
 from crossdock.records.schemas import SYNC_TYPES
@@ -63,17 +63,10 @@ class Destination(Protocol):
         ...
 
 
-# A delivery waits out a vendor's short pauses inside its request (a 503, a Retry-After of
-# seconds) but hands a longer one, or a long outage, back to the engine, which sends the job
-# again when it is due: one rate-limited vendor never holds a batch, and with it the embedded
-# worker every merchant shares, for minutes.
-DELIVERY_RETRY = RetryPolicy(retry_after_cap=10.0, retry_after_limit=10.0, deadline=30.0)
-
-
 class Clients:
     """One vendor client per integration for the life of a destination (a batch of
     deliveries): opening a client costs milliseconds (TLS context, pool), a request far less.
-    Clients retry with ``DELIVERY_RETRY``."""
+    Clients retry with ``WORKER_RETRY``."""
 
     def __init__(self) -> None:
         self._clients: dict[str, Any] = {}
@@ -82,7 +75,7 @@ class Clients:
         client = self._clients.get(delivery.integration_id)
         if client is None:
             client = self._clients[delivery.integration_id] = factory(
-                delivery.settings, retry=DELIVERY_RETRY
+                delivery.settings, retry=WORKER_RETRY
             )
         return client
 

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from crossdock.connectors.http import Record, Stream
+from crossdock.connectors.http.retry import WORKER_RETRY
 from crossdock.connectors.http.tokens import TokenCipher, TokenStore
 from crossdock.errors import FixRequest
 from crossdock.mapping.cml import CmlError, Program, compile_template
@@ -78,7 +79,9 @@ def open_source(
         from crossdock.connectors.crescodata.client import CrescodataClient
         from crossdock.connectors.crescodata.streams import RecordsStream
 
-        client = CrescodataClient(settings, transport=transport, tokens=tokens, cipher=cipher)
+        client = CrescodataClient(
+            settings, transport=transport, retry=WORKER_RETRY, tokens=tokens, cipher=cipher
+        )
         return Source(
             stream=RecordsStream(client, sync_type),
             object_id=lambda envelope: str(envelope["crescoId"]),
@@ -148,7 +151,7 @@ def _cro(settings: Any, transport: Any, tokens: Any, cipher: Any) -> tuple[Any, 
     from crossdock.connectors.cro.client import CroClient
     from crossdock.connectors.cro.streams import CustomersStream
 
-    client = CroClient(settings, transport=transport)
+    client = CroClient(settings, transport=transport, retry=WORKER_RETRY)
     return client, CustomersStream(client)
 
 
@@ -156,7 +159,13 @@ def _carecloud(settings: Any, transport: Any, tokens: Any, cipher: Any) -> tuple
     from crossdock.connectors.carecloud.client import CareCloudClient
     from crossdock.connectors.carecloud.streams import CustomersStream
 
-    client = CareCloudClient(settings, transport=transport, token_store=tokens, token_cipher=cipher)
+    client = CareCloudClient(
+        settings,
+        transport=transport,
+        retry=WORKER_RETRY,
+        token_store=tokens,
+        token_cipher=cipher,
+    )
     return client, CustomersStream(client)
 
 
@@ -165,7 +174,7 @@ def _customtrades(resource: str) -> Callable[..., tuple[Any, Stream]]:
         from crossdock.connectors.customtrades.client import CustomTradesClient
         from crossdock.connectors.customtrades.streams import ResourceStream
 
-        client = CustomTradesClient(settings, transport=transport)
+        client = CustomTradesClient(settings, transport=transport, retry=WORKER_RETRY)
         return client, ResourceStream(client, resource)
 
     return open_stream
@@ -176,7 +185,9 @@ def _cropster(stream_class: str) -> Callable[..., tuple[Any, Stream]]:
         from crossdock.connectors.cropster import streams
         from crossdock.connectors.cropster.client import CropsterClient
 
-        client = CropsterClient(settings, transport=transport, tokens=tokens, cipher=cipher)
+        client = CropsterClient(
+            settings, transport=transport, retry=WORKER_RETRY, tokens=tokens, cipher=cipher
+        )
         stream: Stream = getattr(streams, stream_class)(client)
         return client, stream
 

@@ -41,7 +41,7 @@ from crossdock.connectors.http.ratelimit import (
     RateLimitedTransport,
     RateLimiter,
 )
-from crossdock.connectors.http.retry import NO_RETRY, RetryPolicy, parse_retry_after
+from crossdock.connectors.http.retry import NO_RETRY, WORKER_RETRY, RetryPolicy, parse_retry_after
 from crossdock.connectors.http.streams import Checkpoint, Page, Record, SeenIds, Stream
 from crossdock.connectors.http.token_auth import (
     ClientCredentialsAuth,
@@ -62,6 +62,7 @@ from crossdock.connectors.http.tokens import (
 
 __all__ = [
     "NO_RETRY",
+    "WORKER_RETRY",
     "ApiKeyAuth",
     "BearerAuth",
     "BodyCursorPaginator",

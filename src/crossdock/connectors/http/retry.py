@@ -64,6 +64,13 @@ class RetryPolicy:
 
 NO_RETRY = RetryPolicy(attempts=1)
 
+# What the sync engine's pulls and deliveries wait out inside a request: a vendor's short
+# pauses (a 503, a Retry-After of seconds). A longer pause, or an outage past 30 s, goes back
+# to the engine, which tries the pull or the delivery again when it is due (no sooner than the
+# vendor's Retry-After), so one rate-limited vendor never holds a worker, in the embedded
+# default the one every merchant shares, for minutes.
+WORKER_RETRY = RetryPolicy(retry_after_cap=10.0, retry_after_limit=10.0, deadline=30.0)
+
 
 def retry_after_of(error: BaseException) -> float | None:
     """The ``Retry-After`` an error carries (seconds or an HTTP date), or None."""
