@@ -61,6 +61,7 @@ def test_a_retry_after_longer_than_a_request_waits_holds_the_schedule_back(api: 
         assert "429" in failed["lastError"]
         retry_at = datetime.fromisoformat(failed["retryAt"])
         assert retry_at - api.clock() == timedelta(hours=1)
+        assert failed["nextRunAt"] == failed["retryAt"]  # the schedule waits for it
 
         api.clock.advance(5 * 60)  # the schedule's time, but the vendor asked for an hour
         assert due_pulls(api.hub) == []
@@ -111,6 +112,7 @@ def test_a_failure_that_may_pass_is_tried_again_without_a_schedule(api: Api) -> 
         api.drain()
         done = state(cro)
         assert (done["status"], done["failures"], done["recordsLastRun"]) == ("idle", 0, 4)
+        assert done["nextRunAt"] is None  # on demand only: nothing starts a pull by itself
         assert due_pulls(api.hub) == []
 
 

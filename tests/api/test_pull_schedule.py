@@ -29,6 +29,7 @@ def test_a_cron_source_is_pulled_at_its_times_only(api: Api) -> None:
         api.drain()
         never = state(api, cro.source)
         assert (never["status"], never["runs"], never["finishedAt"]) == ("never", 0, None)
+        assert never["nextRunAt"] == "2026-01-01T22:00:00+00:00"  # 06:00 in Singapore
         assert never["checkpoint"] is None
         assert never["lastError"] is None
         api.clock.advance(60)
@@ -37,6 +38,7 @@ def test_a_cron_source_is_pulled_at_its_times_only(api: Api) -> None:
         ran = state(api, cro.source)
         assert (ran["runs"], ran["status"], ran["recordsLastRun"]) == (1, "idle", 5)
         assert ran["finishedAt"].startswith("2026-01-01T22:00")
+        assert ran["nextRunAt"] == "2026-01-02T22:00:00+00:00"
         customers = api.client.get("/customers", headers=api.admin()).json()
         assert len(customers) == 5
         api.clock.advance(23 * 3600)
@@ -49,7 +51,9 @@ def test_an_interval_source_is_pulled_at_once_then_after_its_period(api: Api) ->
     with cro_source(api, 3, pullEveryMinutes=15) as cro:
         assert due_pulls(api.hub) == [cro.source]
         api.drain()
-        assert state(api, cro.source)["runs"] == 1
+        first = state(api, cro.source)
+        assert first["runs"] == 1
+        assert first["nextRunAt"] == "2026-01-01T12:15:00+00:00"  # 15 minutes after the run
         api.clock.advance(14 * 60)
         assert due_pulls(api.hub) == []
         api.clock.advance(60)

@@ -251,20 +251,41 @@ def due_pulls(hub: Hub) -> list[str]:
         return due
 
 
-def request_pull(session: Session, integration_id: str, now: datetime) -> dict[str, Any]:
+def request_pull(session: Session, integration: Integration, now: datetime) -> dict[str, Any]:
     """Ask for a pull as soon as a worker is free (``POST /integrations/{id}/sync``), in the
     caller's transaction."""
-    state = session.get(PullState, integration_id)
+    state = session.get(PullState, integration.integration_id)
     if state is None:
-        state = PullState(integration_id=integration_id, status="idle", runs=0)
+        state = PullState(integration_id=integration.integration_id, status="idle", runs=0)
         session.add(state)
     state.requested_at = now
     state.failures = 0  # someone asked: the retries start over if this run fails too
     session.flush()
-    return describe(state)
+    return describe(state, integration)
 
 
-def describe(state: PullState) -> dict[str, Any]:
+def next_run(state: PullState, integration: Integration) -> datetime | None:
+    """When the next pull starts by itself: one asked for, a retry, or the schedule's next
+    time (in the past when it is overdue); None while one runs, or with nothing to start one."""
+    if state.status == "running":
+        return None
+    if state.requested_at is not None:
+        return state.requested_at
+    if state.retry_at is not None:
+        return state.retry_at  # the schedule waits for it too
+    schedule = Schedule.of(integration.system_settings or {})
+    if schedule is None:
+        return None
+    if state.finished_at is None:
+        return (
+            integration.created_at
+            if schedule.every
+            else schedule.next_after(integration.created_at)
+        )
+    return schedule.next_after(state.finished_at)
+
+
+def describe(state: PullState, integration: Integration) -> dict[str, Any]:
     return {
         "integrationId": state.integration_id,
         "status": state.status,
@@ -276,5 +297,6 @@ def describe(state: PullState) -> dict[str, Any]:
         "lastError": state.last_error,
         "failures": state.failures or 0,
         "retryAt": iso(state.retry_at),
+        "nextRunAt": iso(next_run(state, integration)),
         "checkpoint": state.checkpoint,
     }

@@ -439,7 +439,7 @@ def request_sync(
         )
     if not integration.active:
         raise ValidationFailed("The integration is not active.", field="integrationId")
-    state = request_pull(session, integration.integration_id, hub.clock())
+    state = request_pull(session, integration, hub.clock())
     queue = getattr(request.app.state, "queue", None)
     if queue is not None:
         background.add_task(queue.announce, "pull")
@@ -453,4 +453,4 @@ def sync_status(integrationId: str, session: SessionDep, user: CurrentUser) -> d
     if state is None:
         # Every field, as after a run: a client reads one shape.
         state = PullState(integration_id=integration.integration_id, status="never", runs=0)
-    return describe_pull(state)
+    return describe_pull(state, integration)
