@@ -16,7 +16,14 @@ from sqlalchemy.engine import make_url
 
 from crossdock.auth.roles import Role
 from crossdock.bootstrap import add_user, bootstrap
-from crossdock.demo_flows import run_flows, set_up_flows, start_sandboxes, stop_sandboxes, summary
+from crossdock.demo_flows import (
+    DEMO_PULL_MINUTES,
+    run_flows,
+    set_up_flows,
+    start_sandboxes,
+    stop_sandboxes,
+    summary,
+)
 from crossdock.hub import Hub
 from crossdock.settings import load_settings
 from crossdock.store import migrate
@@ -201,7 +208,10 @@ def run_demo(console: Console, *, once: bool, host: str, port: int, database_url
     from crossdock.api import create_app
     from crossdock.serving import ReasonPhraseH11Protocol
 
-    console.print(f"serving on {base} (Ctrl-C to stop)")
+    console.print(
+        f"serving on {base} (Ctrl-C to stop); the sources are pulled every "
+        f"{DEMO_PULL_MINUTES} minute, so changes made in a sandbox follow"
+    )
     try:
         uvicorn.run(
             create_app(hub=hub),

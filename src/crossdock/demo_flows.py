@@ -128,6 +128,9 @@ def flow_id(flow: Flow) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"crossdock-demo-{flow.key}"))
 
 
+DEMO_PULL_MINUTES = 1
+
+
 def settings_for(system_id: str, sandboxes: dict[str, Sandbox]) -> dict[str, Any]:
     if system_id == "api":
         return {}
@@ -158,9 +161,12 @@ def set_up_flows(hub: Hub, sandboxes: dict[str, Sandbox], company_id: str, agenc
         for flow in FLOWS:
             system = hub.catalog.get(flow.system_id)
             assert system is not None
-            settings = hub.secrets.seal(
-                settings_for(flow.system_id, sandboxes), system.secret_fields
-            )
+            wanted = settings_for(flow.system_id, sandboxes)
+            if flow.source and flow.system_id != "api":
+                # While the demo serves, its sources are pulled every minute: a change made in
+                # a sandbox reaches the destinations without anyone asking.
+                wanted["pullEveryMinutes"] = DEMO_PULL_MINUTES
+            settings = hub.secrets.seal(wanted, system.secret_fields)
             integration = session.get(Integration, flow_id(flow))
             if integration is None:
                 integration = Integration(
