@@ -323,3 +323,60 @@ def test_a_cro_create_handed_back_unanswered_then_renamed_is_written_once(api: A
             customers = state.tenant(state.tenant_id).customers
             ours = [c.name for cid, c in customers.items() if cid not in seeded]
         assert ours == ["Pier Coffee"]
+
+
+def test_a_create_that_may_have_landed_goes_again_as_it_was_after_its_template_changed(
+    api: Api,
+) -> None:
+    from crossdock.mapping.defaults import default_template
+
+    with customers_flow(api, 20) as flow:
+        # The 5th create lands and its answer is lost; from then on Custom Trades asks for a
+        # pause longer than a delivery waits out, so every delivery, the 5th's retry included,
+        # goes back to the engine.
+        flow.fault(
+            "customtrades",
+            kind="lose_response",
+            method="POST",
+            route=CTC_CUSTOMERS,
+            after=4,
+            count=1,
+        )
+        flow.fault(
+            "customtrades",
+            kind="rate_limit",
+            retry_after=30,
+            burst=1000,
+            count=1,
+            method="POST",
+            route=CTC_CUSTOMERS,
+            after=5,
+        )
+        flow.sync()
+        assert flow.jobs("pending") > 0
+
+        # Before they go again, the merchant changes the outbound template: the 5th create's
+        # key is known to Custom Trades with the old body, and another body under it would be
+        # refused (422) for good.
+        template = default_template("customtrades", "customers", "out", "create_customer")
+        assert template is not None
+        changed = template.replace(
+            "notes: {from: $.notes, truncate: 5000}", "notes: {value: changed since}"
+        )
+        assert changed != template
+        r = api.client.patch(
+            f"/integrations/{flow.destination}",
+            json={"systemSettings": {"publishTemplate": changed}},
+            headers=flow.headers,
+        )
+        assert r.status_code == 200, r.text
+        flow.control("customtrades", "DELETE", "/faults")
+        flow.settle()
+
+        # Nothing parked, the landed create answered from Custom Trades' store, and every
+        # customer there once, as the template made it when it was first sent.
+        links = assert_mirrored(flow)
+        assert len(links) == flow.live()
+        writes = ctc_writes(flow)
+        assert_lost_writes_were_sent_again_with_their_keys(writes)
+        assert not [w for w in writes if w["status"] == 422]

@@ -39,6 +39,9 @@ class PublishJob(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(100))
+    # The vendor bodies of a create whose answer was lost (it may have landed under the job's
+    # idempotency key): sent again as they were, not as today's templates would make them.
+    sent_bodies: Mapped[Any] = mapped_column(JSONType, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,8 +11,8 @@ payload, which the merchant's own system reads with ``GET /publish``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
@@ -44,6 +44,12 @@ class Delivery:
     # time, before which none of its writes can have landed. Vendors without idempotency keys
     # look for what landed since then.
     landed_since: datetime | None = None
+    # The bodies an earlier attempt sent under keys derived from this delivery's, by name, when
+    # its answer never came: they may have landed, so they go again as they were (a vendor
+    # refuses a key it knows with another body) even if a template changed since.
+    resend: Mapping[str, Any] | None = None
+    # What this attempt sends under such keys, kept by the engine if its answer is lost.
+    sent: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,15 @@ def outbound_mapping(
         raise FixRequest(
             f"The publish template is not valid: {exc}", field="publishTemplate"
         ) from exc
+
+
+def keyed_body(delivery: Delivery, name: str, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The body of the write ``name`` sent under a key derived from the delivery's: the one an
+    earlier attempt sent, if its answer was lost, else ``make()``; recorded as sent."""
+    earlier = (delivery.resend or {}).get(name)
+    body: dict[str, Any] = earlier if isinstance(earlier, dict) else make()
+    delivery.sent[name] = body
+    return body
 
 
 def record_of(delivery: Delivery) -> dict[str, Any]:
@@ -237,7 +252,9 @@ class CustomTradesCustomers(Clients):
         if delivery.action == "delete":
             row = await delete(client, "customers", delivery.external_id or "", idempotency_key=key)
             return DeliveryResult(delivery.external_id, row)
-        body = map_out(delivery, "customtrades", "create_customer")
+        body = keyed_body(
+            delivery, "customer", lambda: map_out(delivery, "customtrades", "create_customer")
+        )
         if delivery.action == "update" and delivery.external_id:
             row = await update(client, "customers", delivery.external_id, body, idempotency_key=key)
             return DeliveryResult(delivery.external_id, row)
@@ -279,24 +296,32 @@ class CustomTradesOrders(Clients):
             customer = await self._customer(client, delivery, rows)
         elif not customer:  # linked before links named the customer
             customer = await self._job_customer(client, job_uuid)
-        job = map_out(
+        job = keyed_body(
             delivery,
-            "customtrades",
-            "create_job",
-            source={"rows": rows},
-            variables={"customerUuid": customer},
+            "job",
+            lambda: map_out(
+                delivery,
+                "customtrades",
+                "create_job",
+                source={"rows": rows},
+                variables={"customerUuid": customer},
+            ),
         )
         if updating:
             job_row = await update(client, "jobs", job_uuid, job, idempotency_key=f"{key}-job")
         else:
             job_row = await create(client, "jobs", job, idempotency_key=f"{key}-job")
             job_uuid, invoice_uuid = str(job_row.get("uuid")), ""
-        invoice = map_out(
+        invoice = keyed_body(
             delivery,
-            "customtrades",
-            "create_invoice",
-            source={"rows": rows},
-            variables={"customerUuid": customer, "jobUuid": job_uuid},
+            "invoice",
+            lambda: map_out(
+                delivery,
+                "customtrades",
+                "create_invoice",
+                source={"rows": rows},
+                variables={"customerUuid": customer, "jobUuid": job_uuid},
+            ),
         )
         if invoice_uuid:
             invoice_row = await update(
@@ -326,7 +351,7 @@ class CustomTradesOrders(Clients):
             known = await find_customer(client, str(customer["email"]))
             if known is not None:
                 return str(known.get("uuid"))
-        body = _customer_body(delivery, customer)
+        body = keyed_body(delivery, "customer", lambda: _customer_body(delivery, customer))
         owner = customer["merchantCustomerId"]
         row = await create(
             client,

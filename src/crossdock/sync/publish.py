@@ -265,6 +265,7 @@ def claim(
                 settings=secrets.open(integration.system_settings or {}),
                 attempt=job["attempts"] + 1,
                 landed_since=job["created_at"] if job["attempts"] > 0 else None,
+                resend=job["sent_bodies"],
             )
         )
     for ids, status in ((superseded, "superseded"), (skipped, "skipped")):
@@ -452,6 +453,11 @@ def complete(session: Session, outcomes: Sequence[Outcome], now: datetime) -> No
             "claimed_by": None,
             "updated_at": now,
         }
+        if d.sent and isinstance(outcome.error, RetryLater):
+            # Sent under the delivery's keys and not answered for sure (a lost answer, a 5xx):
+            # they may have landed, so a later attempt, a user's retry included, sends the same
+            # bodies under those keys. A refusal keeps nothing: the vendor acted on none.
+            values["sent_bodies"] = d.sent
         if retry:
             # A vendor's Retry-After beyond what the client waits out in a request (a storm, a
             # monthly quota) comes back with the error: the job waits at least that long.
@@ -526,7 +532,14 @@ def _record_deliveries(
     session.execute(
         update(jobs)
         .where(jobs.c.id.in_([o.delivery.job_id for o in delivered]))
-        .values(status="done", claimed_at=None, claimed_by=None, last_error=None, updated_at=now)
+        .values(
+            status="done",
+            claimed_at=None,
+            claimed_by=None,
+            last_error=None,
+            sent_bodies=None,
+            updated_at=now,
+        )
     )
 
 
