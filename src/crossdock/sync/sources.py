@@ -18,7 +18,7 @@ from crossdock.connectors.http import Record, Stream
 from crossdock.connectors.http.retry import WORKER_RETRY
 from crossdock.connectors.http.tokens import TokenCipher, TokenStore
 from crossdock.errors import FixRequest
-from crossdock.mapping.cml import CmlError, Program, compile_template
+from crossdock.mapping.cml import CmlError, Program
 
 RecordId = Callable[[Record], str]
 ToRecord = Callable[[Record], dict[str, Any] | None]
@@ -116,23 +116,9 @@ def mapping_for(
 ) -> Program:
     """The integration's own template (``mappingTemplate``) or the system's default, with the
     integration's ``mappingOverwrites`` layered on top."""
-    template = settings.get("mappingTemplate")
-    if not template:
-        from crossdock.mapping.defaults import default_template
+    from crossdock.mapping.defaults import integration_mapping
 
-        template = default_template(system_id, sync_type, "in", stream_name)
-    if not template:
-        raise FixRequest(
-            f"No mapping from {system_id} {stream_name} into {sync_type}: set mappingTemplate "
-            "in the integration's systemSettings.",
-            field="systemSettings.mappingTemplate",
-        )
-    try:
-        return compile_template(template, list(settings.get("mappingOverwrites") or []))
-    except CmlError as exc:
-        raise FixRequest(
-            f"The mapping template is not valid: {exc}", field="mappingTemplate"
-        ) from exc
+    return integration_mapping(system_id, sync_type, "in", stream_name, settings)
 
 
 @dataclass(frozen=True)

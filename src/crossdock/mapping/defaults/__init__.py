@@ -2,6 +2,7 @@
 shipped as package data in ``templates/`` and listed in docs/mappings.md.
 
     text = default_template("cro", "customers", "in", "customers")
+    program = integration_mapping("cro", "customers", "in", "customers", system_settings)
 
 Commerce Connect (``crescodata``) and API records cross as they are: they have no templates.
 """
@@ -9,10 +10,14 @@ Commerce Connect (``crescodata``) and API records cross as they are: they have n
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
-__all__ = ["DEFAULTS", "default_template"]
+from crossdock.errors import FixRequest
+from crossdock.mapping.cml import CmlError, Program, compile_template
+
+__all__ = ["DEFAULTS", "default_template", "integration_mapping"]
 
 # (system id, sync type, direction, stream or action) -> template file in templates/.
 # "in": a vendor record of the named stream -> our sync type's record;
@@ -79,3 +84,40 @@ def default_template(
 def _read(file: str) -> str:
     """A template's text, read once per process: publishing asks for it on every delivery."""
     return resources.files(__name__).joinpath("templates", file).read_text(encoding="utf-8")
+
+
+# The settings an integration's own template and its overwrites are in, by direction.
+_SETTINGS = {
+    "in": ("mappingTemplate", "mappingOverwrites"),
+    "out": ("publishTemplate", "publishOverwrites"),
+}
+
+
+def integration_mapping(
+    system_id: str,
+    sync_type: str,
+    direction: Literal["in", "out"],
+    name: str,
+    settings: Mapping[str, Any],
+) -> Program:
+    """The program an integration maps with: its own template (``mappingTemplate`` in,
+    ``publishTemplate`` out) or the system's default for stream or action ``name``, with its
+    overwrites (``mappingOverwrites``, ``publishOverwrites``) layered on top. ``FixRequest``
+    when there is none, or it does not compile."""
+    template_key, overwrites_key = _SETTINGS[direction]
+    template = settings.get(template_key) or default_template(system_id, sync_type, direction, name)
+    if not template:
+        what = (
+            f"from {system_id} {name} into {sync_type}"
+            if direction == "in"
+            else f"from {sync_type} to {system_id}'s {name}"
+        )
+        raise FixRequest(
+            f"No mapping {what}: set {template_key} in the integration's systemSettings.",
+            field=f"systemSettings.{template_key}",
+        )
+    try:
+        return compile_template(template, list(settings.get(overwrites_key) or []))
+    except CmlError as exc:
+        kind = "mapping" if direction == "in" else "publish"
+        raise FixRequest(f"The {kind} template is not valid: {exc}", field=template_key) from exc
