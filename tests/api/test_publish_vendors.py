@@ -145,6 +145,14 @@ def test_customers_are_created_and_updated_at_carecloud(api: Api) -> None:
         refused = carecloud.send("c-9", None)
         assert refused["status"] == "failed"
         assert "no way to delete" in refused["errors"][0]["detail"]
+    # The connection test logged in on activation (a login, then GET /customers); the two
+    # publishing batches after it log in once between them: the bearer token is kept in the
+    # hub's shared token store, not in each batch's client.
+    seen = app.state.sandbox.recorder.items()
+    tested = next(n for n, r in enumerate(seen) if r.method == "GET")
+    logins = [r for r in seen[tested:] if r.path.endswith("/users/actions/login")]
+    assert len(logins) == 1
+    assert sum(r.method in ("POST", "PUT") for r in seen[tested:]) == 3  # login, create, update
 
 
 def test_customers_are_created_updated_and_soft_deleted_at_custom_trades(api: Api) -> None:

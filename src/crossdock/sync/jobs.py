@@ -4,9 +4,11 @@ records and publishing due changes. Each takes what is due in the database, the 
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import timedelta
 
 from crossdock.hub import Hub
+from crossdock.sync.destinations import destination_for
 from crossdock.sync.ingest import process_pending
 from crossdock.sync.publish import claim, complete, deliver_all
 from crossdock.sync.publish import holders as claim_holders
@@ -44,7 +46,14 @@ def publish_chunk(hub: Hub, *, chunk: int = 100, holder: str | None = None) -> i
         )
     if not deliveries:
         return 0
-    outcomes = asyncio.run(deliver_all(deliveries))
+    outcomes = asyncio.run(
+        deliver_all(
+            deliveries,
+            resolve=functools.partial(
+                destination_for, tokens=hub.token_store, cipher=hub.token_cipher
+            ),
+        )
+    )
     with hub.transaction() as session:
         complete(session, outcomes, hub.clock())
     return len(deliveries)

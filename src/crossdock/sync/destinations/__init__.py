@@ -13,6 +13,7 @@ Each system's drivers live in a module of their own; ``base`` holds what they sh
 
 from __future__ import annotations
 
+from crossdock.connectors.http.tokens import TokenCipher, TokenStore
 from crossdock.records.schemas import SYNC_TYPES
 from crossdock.sync.destinations.api import ApiDestination
 from crossdock.sync.destinations.base import (
@@ -53,11 +54,18 @@ __all__ = [
 ]
 
 
-def destination_for(system_id: str, sync_type: str = "") -> Destination | None:
-    """The destination driver of a system and sync type, or None while none is built."""
+def destination_for(
+    system_id: str,
+    sync_type: str = "",
+    *,
+    tokens: TokenStore | None = None,
+    cipher: TokenCipher | None = None,
+) -> Destination | None:
+    """The destination driver of a system and sync type, or None while none is built; its
+    vendor clients keep their tokens in ``tokens`` (sealed by ``cipher``) when given."""
     if system_id == "api":
         return ApiDestination()
-    drivers: dict[tuple[str, str], type[Destination]] = {
+    drivers: dict[tuple[str, str], type[Clients]] = {
         ("cro", "customers"): CroCustomers,
         ("customtrades", "customers"): CustomTradesCustomers,
         ("customtrades", "orders"): CustomTradesOrders,
@@ -67,4 +75,4 @@ def destination_for(system_id: str, sync_type: str = "") -> Destination | None:
         **{("crescodata", sync_type): CommerceConnectRecords for sync_type in SYNC_TYPES},
     }
     driver = drivers.get((system_id, sync_type))
-    return driver() if driver is not None else None
+    return driver(tokens=tokens, cipher=cipher) if driver is not None else None

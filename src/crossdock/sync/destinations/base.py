@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from crossdock.connectors.http.retry import WORKER_RETRY
+from crossdock.connectors.http.tokens import TokenCipher, TokenStore
 from crossdock.mapping.cml import Program
 
 Action = Literal["create", "update", "delete"]
@@ -63,16 +64,22 @@ class Destination(Protocol):
 class Clients:
     """One vendor client per integration for the life of a destination (a batch of
     deliveries): opening a client costs milliseconds (TLS context, pool), a request far less.
-    Clients retry with ``WORKER_RETRY``."""
+    Clients retry with ``WORKER_RETRY``. ``tokens`` and ``cipher`` are the deployment's shared
+    token store, so vendors that log in (CareCloud, Cropster, another hub) see one login per
+    token's life, not one per batch."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, tokens: TokenStore | None = None, cipher: TokenCipher | None = None):
         self._clients: dict[str, Any] = {}
+        self.tokens, self.cipher = tokens, cipher
 
-    def client(self, delivery: Delivery, factory: Any) -> Any:
+    async def deliver(self, delivery: Delivery) -> DeliveryResult:
+        raise NotImplementedError  # each system's driver delivers
+
+    def client(self, delivery: Delivery, factory: Any, **extra: Any) -> Any:
         client = self._clients.get(delivery.integration_id)
         if client is None:
             client = self._clients[delivery.integration_id] = factory(
-                delivery.settings, retry=WORKER_RETRY
+                delivery.settings, retry=WORKER_RETRY, **extra
             )
         return client
 

@@ -28,7 +28,9 @@ class CareCloudCustomers(Clients):
                 field="action",
             )
         body = map_out(delivery, "carecloud", "create_customer")
-        client = self.client(delivery, CareCloudClient)
+        client = self.client(
+            delivery, CareCloudClient, token_store=self.tokens, token_cipher=self.cipher
+        )
         if delivery.action == "update" and delivery.external_id:
             info = (body.get("customer") or {}).get("personal_information") or {}
             changes = {key: value for key, value in info.items() if key in UPDATABLE}

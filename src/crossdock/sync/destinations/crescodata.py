@@ -34,7 +34,7 @@ class CommerceConnectRecords(Clients):
             record = envelope_to_record({"data": (delivery.payload or {}).get("data")})
             if record is not None and delivery.settings.get("publishTemplate"):
                 record = map_out(delivery, "crescodata", "streams_batch", source=record)
-        client = self.client(delivery, CrescodataClient)
+        client = self.client(delivery, CrescodataClient, tokens=self.tokens, cipher=self.cipher)
         request_id = await send_batch(
             client,
             str(remote),

@@ -13,7 +13,7 @@ class CropsterLots(Clients):
         from crossdock.connectors.cropster.actions import import_green_lot, set_green_lot_weight
         from crossdock.connectors.cropster.client import CropsterClient
 
-        client = self.client(delivery, CropsterClient)
+        client = self.client(delivery, CropsterClient, tokens=self.tokens, cipher=self.cipher)
         if delivery.action == "delete":
             await set_green_lot_weight(
                 client, delivery.external_id or "", {"amount": 0, "unit": "KG"}
