@@ -99,8 +99,12 @@ async def delete(
 
 async def read(client: CustomTradesClient, resource: str, uuid: str) -> Record:
     """``GET /{resource}/{uuid}``: the live record (``NotFound`` once deleted)."""
-    path = f"{listed(resource).path}/{_uuid(uuid, 'record')}"
-    response = await client.api.request("GET", path)
+    return await _read(client, listed(resource).path, uuid)
+
+
+async def _read(client: CustomTradesClient, path: str, uuid: str) -> Record:
+    """``GET {path}/{uuid}``, the uuid checked before it goes into the path."""
+    response = await client.api.request("GET", f"{path}/{_uuid(uuid, 'record')}")
     return data_of(client.api.decode(response), path)
 
 
@@ -170,11 +174,9 @@ async def _create(
         if not isinstance(created, str):
             raise GiveUp(f"{VENDOR}: the answer to POST {path} has no uuid")
         try:
-            current = await client.api.request("GET", f"{path}/{_uuid(created, 'record')}")
+            return await _read(client, path, created)
         except NotFound:
             key = derive_key("create", path, {"after": created, "body": payload})
-            continue
-        return data_of(client.api.decode(current), path)
     raise GiveUp(
         f"{VENDOR}: POST {path} kept answering with records deleted since; "
         "pass an idempotency key to create this record again"
